@@ -52,13 +52,16 @@ type Frame struct {
 // when the packet has none), with binary placeholders ({"_placeholder":true,"num":N})
 // left in place, and Attachments holds the binary frames in order. BINARY_EVENT and
 // BINARY_ACK are reported as Event and Ack with non-nil Attachments, as socket.io-parser
-// does.
+// does. Namespace is "/" when the packet names none. An Event or Ack may have no Data
+// at all ("2" is accepted by socket.io-parser): treat it as no arguments. Data aliases
+// the text frame, Attachments the binary frames.
 //
 // On encode, Data may be any JSON-encodable value. []byte values found in Data, at any
 // depth of []any and map[string]any values, become placeholders and attachments, and an
 // Event or Ack with attachments goes on the wire as BINARY_EVENT or BINARY_ACK. A
 // json.RawMessage is written verbatim; if Attachments is non-empty, Data must already
-// hold their placeholders (the relay form: a decoded packet encoded again).
+// hold their placeholders (the relay form: a decoded packet encoded again gives the
+// same frames). See JSONParser.Encode.
 type Packet struct {
 	Type      Type
 	Namespace string // "" and "/" both mean the main namespace
