@@ -4,10 +4,9 @@ go 1.26
 
 replace github.com/gosockio/gosockio/parser => ../parser
 
-require github.com/gosockio/gosockio/parser v0.0.0-00010101000000-000000000000
-
 require (
-	github.com/google/go-cmp v0.7.0 // indirect
-	go.uber.org/goleak v1.3.0 // indirect
-	pgregory.net/rapid v1.3.0 // indirect
+	github.com/google/go-cmp v0.7.0
+	github.com/gosockio/gosockio/parser v0.0.0-00010101000000-000000000000
+	go.uber.org/goleak v1.3.0
+	pgregory.net/rapid v1.3.0
 )

@@ -1,0 +1,77 @@
+// Command enginetestserver serves the engine-only echo server that the official
+// Engine.IO protocol test suites (socket.io monorepo:
+// docs/engine.io-protocol/v4-test-suite and v3-test-suite) expect on
+// http://localhost:3000: path /engine.io/, pingInterval 300 ms, pingTimeout
+// 200 ms, maxPayload 1e6, CORS for any origin, EIO=3 allowed, every message
+// echoed back.
+//
+// It listens on 127.0.0.1 at the port named by $PORT (default 3000; 0 picks a
+// free one), prints "listening on http://ADDR/engine.io/" on stdout once it
+// accepts connections, and shuts down cleanly on SIGINT or SIGTERM.
+//
+//	go run ./cmd/enginetestserver &
+//	cd docs/engine.io-protocol/v4-test-suite && npm ci && npm test
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gosockio/gosockio/conformance/internal/enginetestserver"
+)
+
+// defaultPort is the port the official suites dial (URL = "http://localhost:3000").
+const defaultPort = "3000"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "enginetestserver:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves until ctx ends, then shuts the engine and the HTTP server down.
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	port := getenv("PORT")
+	if port == "" {
+		port = defaultPort
+	}
+	srv, err := enginetestserver.New(nil)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
+	if err != nil {
+		return fmt.Errorf("listen (set PORT to a free port): %w", err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	// Stopped by hs.Shutdown below; run waits for it on every return path.
+	go func() { served <- hs.Serve(ln) }()
+	fmt.Fprintf(stdout, "listening on http://%s%s\n", ln.Addr(), enginetestserver.Path)
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// The engine first: it answers pending long-polls, which hs.Shutdown waits for.
+	errEngine := srv.Shutdown(shutdownCtx)
+	errHTTP := hs.Shutdown(shutdownCtx)
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return errors.Join(errEngine, errHTTP, err)
+	}
+	return errors.Join(errEngine, errHTTP)
+}

@@ -1,0 +1,50 @@
+// Package engineio implements Engine.IO, the transport layer under Socket.IO: a server
+// (an http.Handler) and a client dialer, wire-compatible with the official JavaScript
+// packages (engine.io 6.x / engine.io-client 6.x for protocol v4, engine.io 3.x /
+// engine.io-client 3.x for protocol v3).
+//
+// # Place in the stack
+//
+// socketio and client build on this package; it imports only the standard library and
+// github.com/coder/websocket. A program that wants a message pipe between browsers and Go,
+// without Socket.IO's namespaces and events, can use it alone.
+//
+// # Protocol revisions
+//
+// The server answers protocol v4 (EIO=4, socket.io 3/4 clients) and v3 (EIO=3, socket.io
+// 1/2 clients) on the same handler, chosen per request; Options.DisableEIO3 turns v3 off.
+// Unlike Node, v3 is on by default. Any other EIO value is refused with
+// 400 {"code":5,"message":"Unsupported protocol version"}.
+//
+// The differences: v4 polling payloads are joined by "\x1e" with binary packets as
+// "b"+base64; v3 payloads are length-prefixed in UTF-16 code units, binary goes as XHR2
+// frames or "b4"+base64 (b64=1) and JSONP is available (j=N). In v4 the server pings and the
+// client answers; in v3 the client pings. The codec is exported: Packet, AppendText,
+// DecodeText, AppendFrame, DecodeFrame, AppendPayload, DecodePayload, AppendPayloadV3,
+// DecodePayloadV3, AppendPayloadV3Binary, DecodePayloadV3Binary and the JSONP helpers.
+//
+// # Transports
+//
+// HTTP long-polling (GET receives, POST sends; at most one of each in flight per session)
+// and WebSocket, including WebSocket-only sessions and the upgrade from polling
+// ("2probe"/"3probe", "5"). Each connection has one reader, and one writer at a time that
+// drains a bounded queue: a pending GET takes everything queued in one response body, a
+// websocket writer goroutine (started on demand, gone when idle) writes queued packets as
+// consecutive frames. Heartbeat and timeouts are time.AfterFunc timers.
+//
+// # Differences from Node
+//
+//   - EIO=3 is allowed by default (Node: allowEIO3 false).
+//   - A missing or unknown EIO is refused even when v3 is allowed (Node serves it as v3).
+//   - A polling request with a method other than GET/POST on an existing session gets
+//     400 {"code":3} (Node: 500 without body); a second concurrent GET gets 400 (Node: 400
+//     since 6.x).
+//   - A v4 client that pings or a v3 client that pongs closes the session with "parse error"
+//     (Node: "transport error").
+//   - A client "1" packet over websocket closes the session ("transport close").
+//   - A POST over MaxHTTPBufferSize answers 413 and closes the session (Node keeps it).
+//   - The write queue is bounded (Options.MaxQueuedMessages, MaxQueuedBytes); Node's is not.
+//   - A JSONP j parameter that is not a number is refused with 400 (Node strips non-digits).
+//
+// See ExampleNewServer for a server in a few lines.
+package engineio

@@ -1,0 +1,75 @@
+package engineio
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkIdleWebSocketMemory reports the server's heap and stack bytes per idle websocket
+// session (after the handshake, nothing queued). Clients are raw TCP connections so that
+// they cost the process almost nothing.
+func BenchmarkIdleWebSocketMemory(b *testing.B) {
+	const n = 1000
+	srv, _ := NewServer(nil)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	defer srv.Shutdown(context.Background())
+	addr := strings.TrimPrefix(ts.URL, "http://")
+	for b.Loop() {
+		heap0, stack0 := memInUse()
+		conns := make([]net.Conn, 0, n)
+		for range n {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			conns = append(conns, c)
+			_, _ = c.Write([]byte("GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+				"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"))
+			r := bufio.NewReaderSize(c, 512)
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					b.Fatal(err)
+				}
+				if line == "\r\n" {
+					break
+				}
+			}
+			// The open packet: one small text frame.
+			hdr := make([]byte, 2)
+			if _, err := r.Read(hdr); err != nil {
+				b.Fatal(err)
+			}
+			_, _ = r.Discard(int(hdr[1] & 0x7f))
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for srv.ClientsCount() < n && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		heap1, stack1 := memInUse()
+		b.ReportMetric(float64(heap1-heap0+stack1-stack0)/n, "B/idle-conn")
+		b.ReportMetric(float64(heap1-heap0)/n, "heapB/idle-conn")
+		b.ReportMetric(float64(stack1-stack0)/n, "stackB/idle-conn")
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		for srv.ClientsCount() > 0 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+func memInUse() (heap, stack int64) {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc), int64(m.StackInuse)
+}

@@ -1,0 +1,340 @@
+package engineio
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// Server is an engine.io server (Node: engine.io's Server). It is an http.Handler serving
+// protocol v4 (socket.io 3/4 clients) and v3 (socket.io 1/2 clients) over HTTP long-polling
+// and WebSocket; mount it on Options.Path. Its methods are safe for concurrent use.
+type Server struct {
+	opts         Options
+	log          *slog.Logger
+	onConnection func(*Socket)
+	wsAccept     websocket.AcceptOptions
+
+	mu      sync.Mutex
+	clients map[string]*Socket // guarded by mu
+	closed  bool               // guarded by mu
+
+	wg sync.WaitGroup // request handlers and websocket writers; Shutdown waits for them
+}
+
+// NewServer returns a server configured by opts (nil means all defaults). It fails when an
+// option is invalid, naming the field.
+func NewServer(opts *Options) (*Server, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		opts:    o,
+		log:     newLogger(o.Logger),
+		clients: make(map[string]*Socket),
+	}
+	// Node's ws server does not check the Origin header; AllowRequest is the hook for that.
+	s.wsAccept.InsecureSkipVerify = true
+	if d := o.PerMessageDeflate; d != nil {
+		s.wsAccept.CompressionMode = websocket.CompressionNoContextTakeover
+		s.wsAccept.CompressionThreshold = d.Threshold
+	}
+	return s, nil
+}
+
+// OnConnection sets the function called with each new socket (Node: the "connection"
+// event). Set it before serving. fn runs before any message of that socket is delivered and
+// before the handshake response is sent; set Socket.OnMessage and Socket.OnClose in it.
+func (s *Server) OnConnection(fn func(*Socket)) { s.onConnection = fn }
+
+// ClientsCount returns the number of open sessions (Node: clientsCount).
+func (s *Server) ClientsCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.clients)
+}
+
+// Shutdown closes every socket with reason "server shutting down" (polling sessions answer
+// a pending GET with the close packet, websockets get a close frame), refuses new requests
+// with 503, and waits until the goroutines serving them have returned or ctx ends (then it
+// returns ctx's error). A second call returns ErrServerClosed.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.closed = true
+	socks := make([]*Socket, 0, len(s.clients))
+	for _, c := range s.clients {
+		socks = append(socks, c)
+	}
+	s.mu.Unlock()
+	for _, c := range socks {
+		c.closeWith(ReasonServerShuttingDown, nil, closeDiscard)
+	}
+	done := make(chan struct{})
+	go func() { // exits when wg is done; if ctx ends first it finishes later, owned by wg
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("engineio: shutdown: %w", ctx.Err())
+	}
+}
+
+func (s *Server) remove(c *Socket) {
+	s.mu.Lock()
+	if s.clients[c.id] == c {
+		delete(s.clients, c.id)
+	}
+	s.mu.Unlock()
+}
+
+func (s *Server) lookup(sid string) *Socket {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.clients[sid]
+}
+
+// ServeHTTP handles an engine.io request: a handshake, a poll, a POST, or a WebSocket.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.Path, s.opts.Path) {
+		http.NotFound(w, r)
+		return
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		http.Error(w, "engine.io server shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+
+	if s.opts.CORS != nil && s.applyCORS(w, r) {
+		return
+	}
+	q := r.URL.Query()
+	transport := q.Get("transport")
+	if !s.opts.allows(transport) {
+		s.reject(w, r, errUnknownTransport, "transport", transport)
+		return
+	}
+	if badHeaderValue(r.Header.Get("Origin")) {
+		s.reject(w, r, errBadRequest, "reason", "invalid Origin header")
+		return
+	}
+	protocol := 0
+	switch q.Get("EIO") {
+	case "4":
+		protocol = ProtocolV4
+	case "3":
+		if !s.opts.DisableEIO3 {
+			protocol = ProtocolV3
+		}
+	}
+	if protocol == 0 {
+		s.reject(w, r, errUnsupportedProtocol, "EIO", q.Get("EIO"))
+		return
+	}
+	jsonpIdx := -1
+	if q.Has("j") {
+		n, err := strconv.Atoi(q.Get("j"))
+		if err != nil || n < 0 || strings.ContainsAny(q.Get("j"), "+-") {
+			s.reject(w, r, errBadRequest, "reason", "j (JSONP index) is not a number")
+			return
+		}
+		jsonpIdx = n
+	}
+	isWS := isWebSocketRequest(r)
+	if isWS && transport != TransportWebSocket {
+		s.reject(w, r, errBadRequest, "reason", "websocket request with transport="+transport)
+		return
+	}
+
+	if sid := q.Get("sid"); sid != "" {
+		c := s.lookup(sid)
+		if c == nil || c.expired() {
+			s.reject(w, r, errUnknownSID, "sid", sid)
+			return
+		}
+		if int(c.protocol) != protocol {
+			s.reject(w, r, errBadRequest, "reason", "protocol mismatch", "sid", sid)
+			return
+		}
+		if isWS {
+			s.serveUpgrade(w, r, c)
+			return
+		}
+		if c.Transport() != transport {
+			s.reject(w, r, errBadRequest, "reason", "transport mismatch (polling after upgrade?)", "sid", sid)
+			return
+		}
+		switch r.Method {
+		case http.MethodGet:
+			c.servePoll(w, r, false)
+		case http.MethodPost:
+			c.servePost(w, r)
+		default:
+			s.reject(w, r, errBadRequest, "reason", "method "+r.Method+" (polling takes GET and POST)", "sid", sid)
+		}
+		return
+	}
+
+	if r.Method != http.MethodGet {
+		s.reject(w, r, errBadHandshakeMethod, "method", r.Method)
+		return
+	}
+	if transport == TransportWebSocket && !isWS {
+		s.reject(w, r, errBadRequest, "reason", "transport=websocket without a WebSocket upgrade")
+		return
+	}
+	if s.opts.AllowRequest != nil {
+		if err := s.opts.AllowRequest(r); err != nil {
+			s.reject(w, r, &httpError{code: 4, message: err.Error()}, "reason", "AllowRequest")
+			return
+		}
+	}
+	s.handshake(w, r, transport, protocol, jsonpIdx)
+}
+
+// handshake opens a new session.
+func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport string, protocol, jsonpIdx int) {
+	id, err := s.opts.GenerateID(r)
+	if err != nil || id == "" {
+		s.reject(w, r, errBadRequest, "reason", "GenerateID failed", "err", err)
+		return
+	}
+	c := &Socket{srv: s, id: id, req: r, protocol: uint8(protocol)}
+	var conn *websocket.Conn
+	if transport == TransportWebSocket {
+		conn, err = s.acceptWebSocket(w, r, id, true)
+		if err != nil {
+			return
+		}
+		c.transport = transportWebSocket
+		c.ws = conn
+		c.wsB64 = r.URL.Query().Has("b64")
+	} else {
+		c.poll = &pollTransport{b64: r.URL.Query().Has("b64"), jsonp: jsonpIdx >= 0, jsonpIdx: jsonpIdx}
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		if conn != nil {
+			_ = conn.Close(websocket.StatusGoingAway, "server shutting down")
+		} else {
+			http.Error(w, "engine.io server shutting down", http.StatusServiceUnavailable)
+		}
+		return
+	}
+	s.clients[id] = c
+	s.mu.Unlock()
+	s.debug("handshake", "component", "engine", "sid", id, "transport", transport, "protocol", protocol)
+
+	c.mu.Lock()
+	c.queue = append(c.queue, queued{Packet: Packet{Type: PacketOpen, Data: s.openPayload(id, protocol, transport)}})
+	if m := s.opts.InitialPacket; m != nil {
+		c.queue = append(c.queue, queued{Packet: Packet{Type: PacketMessage, Data: m.Data, Binary: m.Binary}})
+	}
+	c.startHeartbeatLocked()
+	c.mu.Unlock()
+
+	if s.onConnection != nil {
+		if err := c.call(func() { s.onConnection(c) }, "OnConnection"); err != nil {
+			c.closeWith(reasonTransportError, err, closeNow)
+		}
+	}
+	if conn != nil {
+		c.mu.Lock()
+		c.flushLocked()
+		c.mu.Unlock()
+		// The reader gets a goroutine of its own so that this handler returns and net/http
+		// frees its per-connection state (buffers, stack). It stops when the connection
+		// fails or is closed; Shutdown waits for it.
+		s.wg.Go(func() { c.readLoop(conn) })
+		return
+	}
+	c.servePoll(w, r, true)
+}
+
+// openPayload is the JSON of the open packet.
+func (s *Server) openPayload(id string, protocol int, transport string) []byte {
+	upgrades := "[]"
+	if transport == TransportPolling && !s.opts.DisableUpgrades && s.opts.allows(TransportWebSocket) {
+		upgrades = `["websocket"]`
+	}
+	b := make([]byte, 0, 128)
+	b = append(b, `{"sid":`...)
+	b, _ = appendJSONString(b, id)
+	b = append(b, `,"upgrades":`...)
+	b = append(b, upgrades...)
+	b = append(b, `,"pingInterval":`...)
+	b = strconv.AppendInt(b, s.opts.PingInterval.Milliseconds(), 10)
+	b = append(b, `,"pingTimeout":`...)
+	b = strconv.AppendInt(b, s.opts.PingTimeout.Milliseconds(), 10)
+	if protocol == ProtocolV4 {
+		b = append(b, `,"maxPayload":`...)
+		b = strconv.AppendInt(b, s.opts.MaxHTTPBufferSize, 10)
+	}
+	return append(b, '}')
+}
+
+func appendJSONString(b []byte, s string) ([]byte, error) {
+	j, err := json.Marshal(s)
+	return append(b, j...), err
+}
+
+// setCookie adds the session cookie to a handshake response.
+func (s *Server) setCookie(h http.Header, id string) {
+	ck := s.opts.Cookie
+	if ck == nil {
+		return
+	}
+	c := &http.Cookie{Name: ck.Name, Value: id, Path: ck.Path, Domain: ck.Domain, Secure: ck.Secure, HttpOnly: !ck.DisableHTTPOnly, SameSite: ck.SameSite}
+	if ck.MaxAge > 0 {
+		c.MaxAge = int(ck.MaxAge / time.Second)
+	}
+	h.Add("Set-Cookie", c.String())
+}
+
+func isWebSocketRequest(r *http.Request) bool {
+	return r.Method == http.MethodGet && headerHasToken(r.Header, "Connection", "upgrade") && headerHasToken(r.Header, "Upgrade", "websocket")
+}
+
+func headerHasToken(h http.Header, key, token string) bool {
+	for _, v := range h.Values(key) {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// badHeaderValue reports a character not allowed in a header value (Node's
+// checkInvalidHeaderChar).
+func badHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if (c < 0x20 && c != '\t') || c == 0x7f {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,138 @@
+package engineio
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// serveUpgrade handles a websocket request for an existing session: the probe/upgrade dance
+// (client "2probe", server "3probe", the pending GET released with noop, client "5"), then
+// the websocket read loop. A websocket for a session that is already on websocket, or
+// already upgrading, is accepted and closed at once, as Node does.
+func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, c *Socket) {
+	if s.opts.DisableUpgrades {
+		s.reject(w, r, errBadRequest, "reason", "upgrades are disabled (Options.DisableUpgrades)", "sid", c.id)
+		return
+	}
+	c.mu.Lock()
+	if c.state != stateOpen || c.transport == transportWebSocket || c.upgrade != upgradeNone {
+		c.mu.Unlock()
+		// As Node: the websocket is accepted, then closed at once.
+		s.debug("upgrade refused: session already upgraded or upgrading", "component", "engine", "sid", c.id)
+		if conn, err := s.acceptWebSocket(w, r, c.id, false); err == nil {
+			_ = conn.Close(websocket.StatusNormalClosure, "session already upgraded")
+		}
+		return
+	}
+	c.upgrade = upgradeStarted
+	c.mu.Unlock()
+
+	conn, err := s.acceptWebSocket(w, r, c.id, false)
+	c.mu.Lock()
+	if err != nil || c.state != stateOpen {
+		c.upgrade = upgradeNone
+		c.mu.Unlock()
+		if conn != nil {
+			_ = conn.CloseNow()
+		}
+		return
+	}
+	c.probe = conn
+	c.upgradeTimer = time.AfterFunc(s.opts.UpgradeTimeout, func() { c.abortUpgrade(conn) })
+	c.mu.Unlock()
+	// A goroutine of its own, as in handshake; it stops when the probe fails or is dropped,
+	// or, after the upgrade, when the connection ends. Shutdown waits for it.
+	s.wg.Go(func() { c.probeLoop(conn, r) })
+}
+
+// probeLoop reads the probe websocket until the upgrade completes (then it becomes the
+// socket's read loop) or fails.
+func (c *Socket) probeLoop(conn *websocket.Conn, r *http.Request) {
+
+	for {
+		typ, data, err := conn.Read(context.Background())
+		if err != nil {
+			c.abortUpgrade(conn)
+			return
+		}
+		p, err := DecodeFrame(data, typ == websocket.MessageBinary, int(c.protocol))
+		switch {
+		case err == nil && p.Type == PacketPing && string(p.Data) == "probe":
+			if conn.Write(context.Background(), websocket.MessageText, []byte("3probe")) != nil {
+				c.abortUpgrade(conn)
+				return
+			}
+			c.mu.Lock()
+			if c.probe == conn {
+				c.upgrade = upgradeProbed
+				c.releasePollLocked()
+			}
+			c.mu.Unlock()
+		case err == nil && p.Type == PacketUpgrade:
+			if !c.completeUpgrade(conn, r) {
+				_ = conn.CloseNow()
+				return
+			}
+			c.readLoop(conn)
+			return
+		default: // anything else ends the attempt (Node closes the probe transport)
+			c.abortUpgrade(conn)
+			return
+		}
+	}
+}
+
+// releasePollLocked answers a waiting GET with noop (or with what is queued).
+func (c *Socket) releasePollLocked() {
+	pt := c.poll
+	if pt == nil || pt.wake == nil {
+		return
+	}
+	if len(c.queue) == 0 {
+		pt.hasTail, pt.tail = true, PacketNoop
+	}
+	close(pt.wake)
+	pt.wake = nil
+}
+
+// completeUpgrade switches the socket to conn; false when the attempt was dropped meanwhile.
+func (c *Socket) completeUpgrade(conn *websocket.Conn, r *http.Request) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != stateOpen || c.probe != conn {
+		return false
+	}
+	c.upgradeTimer.Stop()
+	c.releasePollLocked()
+	c.probe = nil
+	c.upgrade = upgradeComplete
+	c.transport = transportWebSocket
+	c.ws = conn
+	c.wsB64 = r.URL.Query().Has("b64")
+	c.poll = nil
+	c.flushLocked()
+	c.srv.debug("upgraded", "component", "engine:socket", "sid", c.id)
+	return true
+}
+
+var errUpgradeAborted = errors.New("engineio: upgrade not completed")
+
+// abortUpgrade drops the probe websocket; the session goes on over polling.
+func (c *Socket) abortUpgrade(conn *websocket.Conn) {
+	c.mu.Lock()
+	mine := c.probe == conn
+	if mine {
+		c.probe = nil
+		c.upgrade = upgradeNone
+		c.upgradeTimer.Stop()
+	}
+	c.mu.Unlock()
+	_ = conn.CloseNow()
+	if mine {
+		c.srv.debug("upgrade aborted", "component", "engine:socket", "sid", c.id, "err", errUpgradeAborted)
+	}
+}

@@ -1,0 +1,309 @@
+package socketio
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/engineio"
+	"github.com/gosockio/gosockio/parser"
+)
+
+// client is one engine connection and the sockets on it, one per namespace.
+// Node: Client.
+type client struct {
+	srv  *Server
+	conn EngineConn
+	enc  parser.Encoder
+	log  *slog.Logger
+	dec  parser.Decoder // read path only
+
+	mu     sync.Mutex
+	nsps   map[string]*Socket // namespace name -> socket; guarded by mu
+	closed bool               // guarded by mu
+	timer  *time.Timer        // connect timeout; guarded by mu
+	// attachTimer closes the connection when a binary packet's attachments do not all
+	// arrive in time; started and stopped on the read path, stopped on close; guarded by mu.
+	attachTimer *time.Timer
+}
+
+// ServeConn serves socket.io on an engine connection: it sets the connection's message
+// and close callbacks, so it must be called before the engine delivers any message
+// (engineio calls it from OnConnection). Engine.IO v3 connections are connected to "/"
+// at once, as socket.io 2.x expects. Node: server.onconnection(conn).
+func (srv *Server) ServeConn(conn EngineConn) {
+	p := srv.parserFor(conn.Protocol())
+	c := &client{
+		srv:  srv,
+		conn: conn,
+		enc:  p.Encoder(),
+		dec:  p.NewDecoder(),
+		log:  srv.log.With("component", "socket.io:client", "sid", conn.ID()),
+		nsps: make(map[string]*Socket),
+	}
+	if !srv.addClient(c) {
+		_ = conn.Close()
+		return
+	}
+	conn.OnMessage(c.onMessage)
+	conn.OnClose(c.onClose)
+	if d := srv.opts.ConnectTimeout; d > 0 {
+		c.mu.Lock()
+		// Owned by the client: stopped on the first namespace connection or on close.
+		c.timer = time.AfterFunc(d, c.onConnectTimeout)
+		c.mu.Unlock()
+	}
+	if conn.Protocol() == 3 {
+		c.guard(func() { c.connect("/", map[string]any{}) })
+	}
+}
+
+func (c *client) onConnectTimeout() {
+	c.mu.Lock()
+	joined := len(c.nsps) > 0
+	c.mu.Unlock()
+	if !joined {
+		c.log.Debug("socket.io: no namespace joined within connectTimeout, closing")
+		c.close()
+	}
+}
+
+// guard runs fn, turning a panic in user code into a logged error that closes only this
+// connection.
+func (c *client) guard(fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("socket.io: panic in handler, closing the connection", "panic", r, "stack", string(debug.Stack()))
+			c.close()
+		}
+	}()
+	fn()
+}
+
+func (c *client) onMessage(m engineio.Message) {
+	c.guard(func() {
+		p, err := c.dec.Decode(parser.Frame(m))
+		c.watchAttachments()
+		if err != nil {
+			c.protocolError(fmt.Errorf("socketio: decode packet: %w", err))
+			return
+		}
+		if p != nil {
+			c.onPacket(p)
+		}
+	})
+}
+
+// watchAttachments bounds the wait for a binary packet's attachments: a peer that
+// announces attachments and never sends them is closed after the connect timeout
+// (45s by default), so it cannot pin the buffered frames.
+func (c *client) watchAttachments() {
+	pending := c.dec.Pending()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case pending && c.attachTimer == nil:
+		d := c.srv.opts.ConnectTimeout
+		if d <= 0 {
+			d = DefaultConnectTimeout
+		}
+		// Owned by the read path: stopped when the packet completes or the client closes.
+		c.attachTimer = time.AfterFunc(d, func() {
+			c.log.Debug("socket.io: binary attachments did not arrive in time, closing")
+			_ = c.conn.Close()
+		})
+	case !pending && c.attachTimer != nil:
+		c.attachTimer.Stop()
+		c.attachTimer = nil
+	}
+}
+
+// protocolError reports bad input to the sockets' "error" listeners and closes the
+// connection. Node: client.onerror.
+func (c *client) protocolError(err error) {
+	c.log.Debug("socket.io: invalid input, closing the connection", "err", err)
+	for _, s := range c.sockets() {
+		s.emitReserved("error", err.Error())
+	}
+	_ = c.conn.Close()
+}
+
+func (c *client) onPacket(p *parser.Packet) {
+	name, auth, err := c.parseNamespace(p)
+	if err != nil {
+		c.protocolError(err)
+		return
+	}
+	c.mu.Lock()
+	s := c.nsps[name]
+	c.mu.Unlock()
+	switch {
+	case s == nil && p.Type == parser.Connect:
+		c.connect(name, auth)
+	case s != nil && p.Type != parser.Connect && p.Type != parser.ConnectError:
+		s.onPacket(p)
+	default:
+		c.protocolError(fmt.Errorf("socketio: %s packet for namespace %q in invalid state (connect to the namespace first, once)", p.Type, name))
+	}
+}
+
+// parseNamespace returns the namespace name and the auth payload of p: the CONNECT data
+// for v5, the namespace's query for v4 ("/admin?token=abc").
+func (c *client) parseNamespace(p *parser.Packet) (string, map[string]any, error) {
+	name := p.Namespace
+	if name == "" {
+		name = "/"
+	}
+	auth := map[string]any{}
+	if c.conn.Protocol() == 3 {
+		u, err := url.Parse(name)
+		if err != nil {
+			return "", nil, fmt.Errorf("socketio: namespace %q: %w", name, err)
+		}
+		for k, v := range u.Query() {
+			auth[k] = v[len(v)-1]
+		}
+		if u.Path != "" {
+			name = u.Path
+		}
+		return name, auth, nil
+	}
+	if p.Type == parser.Connect && p.Data != nil {
+		var b []byte
+		switch d := p.Data.(type) {
+		case json.RawMessage:
+			b = d
+		default:
+			b, _ = json.Marshal(d)
+		}
+		if err := json.Unmarshal(b, &auth); err != nil || auth == nil {
+			return "", nil, fmt.Errorf("socketio: CONNECT to %q: the auth payload must be a JSON object", name)
+		}
+	}
+	return name, auth, nil
+}
+
+func (c *client) connect(name string, auth map[string]any) {
+	nsp := c.srv.namespaceFor(name, auth)
+	if nsp == nil {
+		c.log.Debug("socket.io: CONNECT to unknown namespace", "nsp", name)
+		var data any = connectErrorPayload{Message: "Invalid namespace"}
+		if c.conn.Protocol() == 3 {
+			data = "Invalid namespace"
+		}
+		c.writePacket(&parser.Packet{Type: parser.ConnectError, Namespace: name, Data: data})
+		return
+	}
+	nsp.add(c, auth)
+}
+
+// connected registers s as the client's socket for its namespace.
+func (c *client) connected(s *Socket) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.nsps[s.nsp.name] = s
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	return true
+}
+
+func (c *client) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
+func (c *client) remove(s *Socket) {
+	c.mu.Lock()
+	if c.nsps[s.nsp.name] == s {
+		delete(c.nsps, s.nsp.name)
+	}
+	c.mu.Unlock()
+}
+
+func (c *client) sockets() []*Socket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]*Socket, 0, len(c.nsps))
+	for _, s := range c.nsps {
+		out = append(out, s)
+	}
+	return out
+}
+
+// writePacket encodes and sends a packet that belongs to no socket (CONNECT_ERROR).
+func (c *client) writePacket(p *parser.Packet) {
+	frames, err := c.enc.Encode(p)
+	if err != nil {
+		c.log.Error("socket.io: encode", "type", p.Type, "err", err)
+		return
+	}
+	c.send(frames, adapter.DeliverOptions{})
+}
+
+// send queues frames on the engine connection. A volatile drop is silent; an overflow is
+// logged (the engine closes the connection).
+func (c *client) send(frames []parser.Frame, opts adapter.DeliverOptions) {
+	err := c.conn.Send(toMessages(frames), engineio.SendOptions{Volatile: opts.Volatile, NoCompress: opts.NoCompress})
+	switch {
+	case err == nil, errors.Is(err, engineio.ErrDropped), errors.Is(err, engineio.ErrClosed):
+	default:
+		c.log.Warn("socket.io: send failed, the connection is closed", "err", err)
+	}
+}
+
+// disconnectAll disconnects every socket of the client then closes the connection.
+// Node: client._disconnect.
+func (c *client) disconnectAll() {
+	for _, s := range c.sockets() {
+		s.Disconnect(false)
+	}
+	c.close()
+}
+
+// close closes the engine connection; the sockets left get "forced server close".
+func (c *client) close() {
+	_ = c.conn.Close()
+	c.onClose(ReasonForcedServerClose, nil)
+}
+
+// onClose is the engine's close callback. Node: client.onclose.
+func (c *client) onClose(reason string, cause error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	c.mu.Unlock()
+	c.log.Debug("socket.io: client closed", "reason", reason, "cause", cause)
+	c.stopAttachTimer()
+	for _, s := range c.sockets() {
+		s.onClose(reason)
+	}
+	c.srv.removeClient(c)
+}
+
+func (c *client) stopAttachTimer() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.attachTimer != nil {
+		c.attachTimer.Stop()
+		c.attachTimer = nil
+	}
+}

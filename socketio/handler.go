@@ -1,0 +1,204 @@
+package socketio
+
+import (
+	"fmt"
+	"reflect"
+)
+
+var (
+	argsType  = reflect.TypeFor[Args]()
+	errorType = reflect.TypeFor[error]()
+)
+
+// handler is a user function called with decoded arguments.
+//
+// Accepted shapes: func(T1, T2, ...), where each Ti receives the argument at its position
+// (decoded by Args.Decode: []byte receives an attachment); a parameter of type Args
+// receives the remaining arguments undecoded; a trailing parameter of func type (with no
+// results) is the acknowledgement callback. The function may return nothing or an error.
+type handler struct {
+	fn     reflect.Value
+	ptr    uintptr
+	params []reflect.Type // decoded parameters, in order
+	rest   bool           // the last of params is Args: it takes the remaining arguments
+	ack    reflect.Type   // the ack callback's type, nil when none
+	errOut bool
+	once   bool
+}
+
+func newHandler(fn any) (*handler, error) {
+	v := reflect.ValueOf(fn)
+	if !v.IsValid() || v.Kind() != reflect.Func || v.IsNil() {
+		return nil, fmt.Errorf("socketio: handler must be a non-nil func, got %T", fn)
+	}
+	t := v.Type()
+	h := &handler{fn: v, ptr: v.Pointer()}
+	switch {
+	case t.NumOut() == 1 && t.Out(0) == errorType:
+		h.errOut = true
+	case t.NumOut() != 0:
+		return nil, fmt.Errorf("socketio: handler %s: may return nothing or an error", t)
+	}
+	n := t.NumIn()
+	if t.IsVariadic() {
+		return nil, fmt.Errorf("socketio: handler %s: variadic handlers are not supported; take socketio.Args instead", t)
+	}
+	if n > 0 && t.In(n-1).Kind() == reflect.Func {
+		at := t.In(n - 1)
+		if at.NumOut() != 0 {
+			return nil, fmt.Errorf("socketio: handler %s: the ack callback must return nothing", t)
+		}
+		h.ack = at
+		n--
+	}
+	for i := range n {
+		pt := t.In(i)
+		if pt.Kind() == reflect.Func {
+			return nil, fmt.Errorf("socketio: handler %s: ack callback must be the last parameter", t)
+		}
+		if pt == argsType && i != n-1 {
+			return nil, fmt.Errorf("socketio: handler %s: a socketio.Args parameter must come last (before the ack callback)", t)
+		}
+		h.params = append(h.params, pt)
+	}
+	h.rest = n > 0 && h.params[n-1] == argsType
+	return h, nil
+}
+
+func mustHandler(fn any) *handler {
+	h, err := newHandler(fn)
+	if err != nil {
+		panic(err)
+	}
+	return h
+}
+
+// call invokes the handler with args. ack, when non-nil, sends an acknowledgement; a
+// handler that wants an ack receives a no-op when the sender asked for none.
+func (h *handler) call(event string, args Args, ack func(vals []any)) error {
+	in := make([]reflect.Value, 0, len(h.params)+1)
+	for i, pt := range h.params {
+		if h.rest && i == len(h.params)-1 {
+			rest := Args{attachments: args.attachments}
+			if i < len(args.raw) {
+				rest.raw = args.raw[i:]
+			}
+			in = append(in, reflect.ValueOf(rest))
+			continue
+		}
+		pv := reflect.New(pt).Elem()
+		if i < args.Len() {
+			if err := args.decodeValue(i, pv); err != nil {
+				return &ArgsError{Event: event, Index: i, Err: err}
+			}
+		}
+		in = append(in, pv)
+	}
+	if h.ack != nil {
+		in = append(in, makeAck(h.ack, ack))
+	}
+	out := h.fn.Call(in)
+	if h.errOut && !out[0].IsNil() {
+		return fmt.Errorf("socketio: handler for %q: %w", event, out[0].Interface().(error))
+	}
+	return nil
+}
+
+// makeAck returns a func of type t that passes its arguments to send.
+func makeAck(t reflect.Type, send func(vals []any)) reflect.Value {
+	return reflect.MakeFunc(t, func(in []reflect.Value) []reflect.Value {
+		if send == nil {
+			return nil
+		}
+		var vals []any
+		for i, v := range in {
+			if t.IsVariadic() && i == len(in)-1 {
+				for j := range v.Len() {
+					vals = append(vals, v.Index(j).Interface())
+				}
+				continue
+			}
+			vals = append(vals, v.Interface())
+		}
+		send(vals)
+		return nil
+	})
+}
+
+// ackCallback is the trailing func of an Emit: called with the answer, or with an error
+// first when its first parameter is an error.
+type ackCallback struct {
+	h       *handler
+	withErr bool
+}
+
+func newAckCallback(fn any) (*ackCallback, error) {
+	t := reflect.TypeOf(fn)
+	c := &ackCallback{withErr: t.NumIn() > 0 && t.In(0) == errorType}
+	var err error
+	if c.withErr {
+		// decode the answer into the parameters after the error
+		c.h, err = newHandler(fn)
+		if err != nil {
+			return nil, err
+		}
+		c.h.params = c.h.params[1:]
+		c.h.rest = len(c.h.params) > 0 && c.h.params[len(c.h.params)-1] == argsType
+		return c, nil
+	}
+	c.h, err = newHandler(fn)
+	if err != nil {
+		return nil, err
+	}
+	if c.h.ack != nil {
+		return nil, fmt.Errorf("socketio: ack callback %s: may not take a func parameter", t)
+	}
+	return c, nil
+}
+
+// answer calls the callback with the peer's answer (err nil) or an error (answer ignored).
+func (c *ackCallback) answer(args Args, err error) error {
+	if !c.withErr {
+		if err != nil {
+			return nil // nobody to tell
+		}
+		return c.h.call("ack", args, nil)
+	}
+	if err != nil {
+		in := []reflect.Value{reflect.ValueOf(&err).Elem()}
+		for _, pt := range c.h.params {
+			in = append(in, reflect.Zero(pt))
+		}
+		c.h.fn.Call(in)
+		return nil
+	}
+	// call with a nil error then the decoded answer
+	in := []reflect.Value{reflect.Zero(errorType)}
+	for i, pt := range c.h.params {
+		if c.h.rest && i == len(c.h.params)-1 {
+			rest := Args{attachments: args.attachments}
+			if i < len(args.raw) {
+				rest.raw = args.raw[i:]
+			}
+			in = append(in, reflect.ValueOf(rest))
+			continue
+		}
+		pv := reflect.New(pt).Elem()
+		if i < args.Len() {
+			if derr := args.decodeValue(i, pv); derr != nil {
+				return &ArgsError{Event: "ack", Index: i, Err: derr}
+			}
+		}
+		in = append(in, pv)
+	}
+	c.h.fn.Call(in)
+	return nil
+}
+
+// splitAck removes a trailing func from args.
+func splitAck(args []any) ([]any, any) {
+	if n := len(args); n > 0 && args[n-1] != nil && reflect.TypeOf(args[n-1]).Kind() == reflect.Func {
+		return args[:n-1], args[n-1]
+	}
+	return args, nil
+}

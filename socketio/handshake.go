@@ -1,0 +1,62 @@
+package socketio
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Handshake describes how a socket connected. Node: socket.handshake.
+type Handshake struct {
+	// Headers of the engine's handshake request.
+	Headers http.Header `json:"headers"`
+	// Time the socket was created.
+	Time time.Time `json:"time"`
+	// Address of the peer.
+	Address string `json:"address"`
+	// XDomain: the request carried an Origin header.
+	XDomain bool `json:"xdomain"`
+	// Secure: the request came over TLS.
+	Secure bool `json:"secure"`
+	// Issued is Time in milliseconds since the Unix epoch.
+	Issued int64 `json:"issued"`
+	// URL is the request URI of the handshake request.
+	URL string `json:"url"`
+	// Query is the handshake request's query.
+	Query url.Values `json:"query"`
+	// Auth is the CONNECT packet's payload (v5), or the namespace query (v4 clients).
+	Auth map[string]any `json:"auth"`
+}
+
+// DecodeAuth decodes Auth into v (a pointer to a struct or map), as encoding/json does.
+func (h *Handshake) DecodeAuth(v any) error {
+	b, err := json.Marshal(h.Auth)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+func buildHandshake(conn EngineConn, auth map[string]any) *Handshake {
+	now := time.Now()
+	h := &Handshake{
+		Time:    now,
+		Issued:  now.UnixMilli(),
+		Address: conn.RemoteAddr(),
+		Auth:    auth,
+		Headers: http.Header{},
+		Query:   url.Values{},
+	}
+	if h.Auth == nil {
+		h.Auth = map[string]any{}
+	}
+	if r := conn.Request(); r != nil {
+		h.Headers = r.Header.Clone()
+		h.XDomain = r.Header.Get("Origin") != ""
+		h.Secure = r.TLS != nil
+		h.URL = r.URL.RequestURI()
+		h.Query = r.URL.Query()
+	}
+	return h
+}
