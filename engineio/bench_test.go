@@ -20,7 +20,7 @@ func BenchmarkHandshake(b *testing.B) {
 		if rec.Code != 200 {
 			b.Fatal(rec.Code)
 		}
-		srv.lookup(sidOfBody(rec.Body.String())).closeWith(reasonForcedClose, nil, closeNow)
+		srv.lookup(sidOfBody(rec.Body.String())).closeWith(ReasonForcedClose, nil, closeNow)
 	}
 }
 

@@ -12,15 +12,6 @@ import (
 	"time"
 )
 
-// Close reasons reported to DialOptions.OnClose, engine.io-client's strings verbatim.
-const (
-	ReasonTransportClose = "transport close" // the server or the network closed the transport
-	ReasonPingTimeout    = "ping timeout"    // the heartbeat stopped
-	ReasonTransportError = "transport error" // a request or frame failed, or the write queue overflowed
-	ReasonForcedClose    = "forced close"    // ClientSocket.Close was called
-	ReasonParseError     = "parse error"     // the server sent bytes that are not engine.io
-)
-
 // Bounds on the graceful end of a connection, after which the transports are torn down:
 // closeFlushTimeout for a forced close (queued packets and the close packet, or the
 // websocket close handshake), closePacketTimeout for the close packet that tells a polling

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 )
 
 // DialOptions configures Dial. The zero value (or nil) gives engine.io-client's defaults.
@@ -111,16 +110,11 @@ func (o *DialOptions) withDefaults() (*DialOptions, error) {
 	if o != nil {
 		c = *o
 	}
-	if c.Path == "" {
-		c.Path = defaultPath
+	path, err := normalizePath("DialOptions.Path", c.Path, c.DisableTrailingSlash)
+	if err != nil {
+		return nil, err
 	}
-	if !strings.HasPrefix(c.Path, "/") {
-		return nil, fmt.Errorf("engineio: DialOptions.Path %q must start with /", c.Path)
-	}
-	c.Path = strings.TrimSuffix(c.Path, "/")
-	if !c.DisableTrailingSlash {
-		c.Path += "/"
-	}
+	c.Path = path
 	if len(c.Transports) == 0 {
 		c.Transports = []string{TransportPolling, TransportWebSocket}
 	} else {
@@ -153,7 +147,7 @@ func (o *DialOptions) withDefaults() (*DialOptions, error) {
 	c.Query = cloneValues(c.Query)
 	c.ExtraHeaders = c.ExtraHeaders.Clone()
 	if c.Logger == nil {
-		c.Logger = clientDebugLogger()
+		c.Logger = debugLogger(clientLogComponent)
 	}
 	return &c, nil
 }

@@ -178,7 +178,7 @@ func TestClientDebugEnabled(t *testing.T) {
 		{"*,-engine.io-client:*", false},
 		{"engine:*", false},
 	} {
-		if got := clientDebugEnabled(tc.spec, clientLogComponent); got != tc.want {
+		if got := debugSelects(tc.spec, clientLogComponent); got != tc.want {
 			t.Errorf("DEBUG=%q: enabled %v, want %v", tc.spec, got, tc.want)
 		}
 	}

@@ -19,7 +19,7 @@ import (
 //
 // The handshake uses the first of DialOptions.Transports (polling by default); a polling
 // connection then probes websocket in the background and switches to it (OnUpgrade) unless
-// Upgrade is false or the server does not offer it. Handlers are set in the options so
+// DisableUpgrades is set or the server does not offer it. Handlers are set in the options so
 // that none of the server's messages is missed.
 //
 // Errors: a refused or malformed handshake wraps ErrHandshake; a cancelled or expired ctx

@@ -32,6 +32,31 @@
 // websocket writer goroutine (started on demand, gone when idle) writes queued packets as
 // consecutive frames. Heartbeat and timeouts are time.AfterFunc timers.
 //
+// # Server
+//
+// NewServer returns a Server, an http.Handler for Options.Path ("/engine.io/"). Each
+// session is a Socket, handed to the Server.OnConnection callback before any of its
+// messages is delivered; that callback sets the Socket's handlers (OnMessage, OnUpgrade,
+// OnClose). Socket.Send queues messages, Socket.Close ends the session ("forced close"),
+// Server.Shutdown ends them all.
+//
+// # Client
+//
+// Dial connects to an engine.io server (this package's, or Node's engine.io 3.x to 6.x with
+// DialOptions.Protocol 3 or 4) and returns a ClientSocket once the handshake is done, as
+// engine.io-client's new Socket(url, opts) and its "open" event. By default it opens with
+// polling and then upgrades to websocket in the background; DialOptions.Transports,
+// DisableUpgrades and RememberUpgrade change that. ClientSocket.Send and Close mirror the
+// server's Socket.
+//
+// The client's handlers (DialOptions.OnMessage, OnUpgrade, OnClose) are options, not
+// setters called after Dial: a server may send messages in the very response that answers
+// the handshake (socket.io 2.x does), so they must exist before Dial reads it. They run on
+// one delivery goroutine per socket, one at a time, possibly before Dial returns; OnClose
+// runs last, once, after the socket's network goroutines have stopped.
+//
+// The close reasons of both sides are Node's strings, the Reason constants.
+//
 // # Differences from Node
 //
 //   - EIO=3 is allowed by default (Node: allowEIO3 false).
@@ -46,5 +71,5 @@
 //   - The write queue is bounded (Options.MaxQueuedMessages, MaxQueuedBytes); Node's is not.
 //   - A JSONP j parameter that is not a number is refused with 400 (Node strips non-digits).
 //
-// See ExampleNewServer for a server in a few lines.
+// See ExampleNewServer for a server and ExampleDial for a client in a few lines.
 package engineio

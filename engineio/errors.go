@@ -17,4 +17,9 @@ var (
 	ErrQueueFull = errors.New("engineio: write queue full")
 	// ErrServerClosed is returned by Server.Shutdown when called twice.
 	ErrServerClosed = errors.New("engineio: server closed")
+	// ErrHandshake is wrapped by Dial's error when the server refused the handshake or
+	// answered it with something that is not an engine.io open packet (the message says
+	// what). Cancellation and transport failures during the handshake wrap the underlying
+	// error instead (context.DeadlineExceeded, a *url.Error, ...).
+	ErrHandshake = errors.New("engineio: handshake failed")
 )

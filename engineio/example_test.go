@@ -75,3 +75,27 @@ func ExampleSocket_Send() {
 	// engineio: volatile message dropped
 	// <nil>
 }
+
+// Watching a session move from polling to websocket (Node: socket.on("upgrade")); the
+// client is this package's Dial, which upgrades by default.
+func ExampleSocket_OnUpgrade() {
+	srv, _ := engineio.NewServer(nil)
+	upgraded := make(chan string, 1)
+	srv.OnConnection(func(s *engineio.Socket) {
+		fmt.Println("connected over", s.Transport())
+		s.OnUpgrade(func(transport string) { upgraded <- transport })
+	})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	defer srv.Shutdown(context.Background())
+
+	c, err := engineio.Dial(context.Background(), ts.URL, nil)
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	fmt.Println("upgraded to", <-upgraded)
+	// Output:
+	// connected over polling
+	// upgraded to websocket
+}

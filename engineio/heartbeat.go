@@ -79,7 +79,7 @@ func (s *Socket) onPingTimeout() {
 	late := s.state == stateOpen && (s.protocol == ProtocolV3 || s.awaitingPong)
 	s.mu.Unlock()
 	if late {
-		s.closeWith(reasonPingTimeout, s.timeoutError(), closeNow)
+		s.closeWith(ReasonPingTimeout, s.timeoutError(), closeNow)
 	}
 }
 
@@ -90,7 +90,7 @@ func (s *Socket) expired() bool {
 	late := s.state == stateOpen && s.deadline != 0 && time.Now().UnixNano() > s.deadline
 	s.mu.Unlock()
 	if late {
-		s.closeWith(reasonPingTimeout, s.timeoutError(), closeNow)
+		s.closeWith(ReasonPingTimeout, s.timeoutError(), closeNow)
 	}
 	return late
 }

@@ -7,38 +7,49 @@ import (
 	"strings"
 )
 
-// debugComponents are the names Node's engine.io logs under; DEBUG patterns are matched
-// against them.
+// debugComponents are the names Node's engine.io server logs under; DEBUG patterns are
+// matched against them.
 var debugComponents = []string{"engine", "engine:socket", "engine:polling", "engine:ws", "engine:transport"}
 
-// newLogger returns the logger to use: opts.Logger, or a stderr debug logger when the DEBUG
-// environment variable enables an engine component, or a discarding logger.
+// clientLogComponent is engine.io-client's debug namespace for its socket.
+const clientLogComponent = "engine.io-client:socket"
+
+// newLogger returns the server's logger: opts.Logger, or debugLogger of the engine
+// components.
 func newLogger(l *slog.Logger) *slog.Logger {
 	if l != nil {
 		return l
 	}
-	if debugEnabled(os.Getenv("DEBUG")) {
+	return debugLogger(debugComponents...)
+}
+
+// debugLogger returns a debug logger on stderr when the DEBUG environment variable selects
+// one of names, and a discarding logger otherwise. DEBUG is read at each call (NewServer,
+// Dial).
+func debugLogger(names ...string) *slog.Logger {
+	if debugSelects(os.Getenv("DEBUG"), names...) {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.DiscardHandler)
 }
 
-// debugEnabled interprets DEBUG as Node's debug package does: names separated by commas or
-// spaces, "*" as a wildcard, a leading "-" to exclude.
-func debugEnabled(env string) bool {
-	fields := strings.FieldsFunc(env, func(r rune) bool { return r == ',' || r == ' ' })
-	for _, c := range debugComponents {
+// debugSelects reports whether spec, a DEBUG value, selects one of names, as Node's debug
+// package reads it: patterns separated by commas or spaces, "*" as a wildcard, a leading
+// "-" to exclude (an exclusion wins wherever it stands).
+func debugSelects(spec string, names ...string) bool {
+	fields := strings.FieldsFunc(spec, func(r rune) bool { return r == ',' || r == ' ' })
+	for _, name := range names {
 		on := false
 		for _, f := range fields {
 			neg := strings.HasPrefix(f, "-")
-			f = strings.TrimPrefix(f, "-")
-			if matchStar(f, c) {
-				if neg {
-					on = false
-					break
-				}
-				on = true
+			if !matchStar(strings.TrimPrefix(f, "-"), name) {
+				continue
 			}
+			if neg {
+				on = false
+				break
+			}
+			on = true
 		}
 		if on {
 			return true

@@ -143,6 +143,23 @@ const (
 	pollingCloseTimeout = 30 * time.Second
 )
 
+// normalizePath returns path (the option named field) with its default, defaultPath, and a
+// trailing slash unless noTrailingSlash (Node: addTrailingSlash false), or an error when it
+// does not start with "/".
+func normalizePath(field, path string, noTrailingSlash bool) (string, error) {
+	if path == "" {
+		path = defaultPath
+	}
+	if !strings.HasPrefix(path, "/") {
+		return "", fmt.Errorf("engineio: %s %q must start with /", field, path)
+	}
+	path = strings.TrimSuffix(path, "/")
+	if !noTrailingSlash {
+		path += "/"
+	}
+	return path, nil
+}
+
 // withDefaults returns a copy of o with zero fields set to their defaults, or an error naming
 // the invalid field.
 func (o *Options) withDefaults() (Options, error) {
@@ -150,16 +167,11 @@ func (o *Options) withDefaults() (Options, error) {
 	if o != nil {
 		c = *o
 	}
-	if c.Path == "" {
-		c.Path = defaultPath
+	path, err := normalizePath("Options.Path", c.Path, c.DisableTrailingSlash)
+	if err != nil {
+		return c, err
 	}
-	if !strings.HasPrefix(c.Path, "/") {
-		return c, fmt.Errorf("engineio: Options.Path %q must start with /", c.Path)
-	}
-	c.Path = strings.TrimSuffix(c.Path, "/")
-	if !c.DisableTrailingSlash {
-		c.Path += "/"
-	}
+	c.Path = path
 	if c.PingInterval == 0 {
 		c.PingInterval = 25 * time.Second
 	}

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -222,8 +224,8 @@ func TestSocketAccessors(t *testing.T) {
 func TestDebugEnabled(t *testing.T) {
 	for env, want := range map[string]bool{"": false, "engine": true, "engine*": true, "engine:*": true, "*": true,
 		"socket.io*": false, "engine*,-engine:socket,-engine,-engine:polling,-engine:ws,-engine:transport": false, "foo, engine:ws": true} {
-		if got := debugEnabled(env); got != want {
-			t.Errorf("debugEnabled(%q) = %v, want %v", env, got, want)
+		if got := debugSelects(env, debugComponents...); got != want {
+			t.Errorf("debugSelects(%q) = %v, want %v", env, got, want)
 		}
 	}
 }
@@ -276,5 +278,64 @@ func TestConcurrentPostClosesSession(t *testing.T) {
 	<-first
 	if ev := e.waitClose(sid); ev.reason != "transport error" {
 		t.Fatalf("reason %q", ev.reason)
+	}
+}
+
+// An overflow closes the socket, but its OnClose must not run in the sender's goroutine:
+// a broadcast loop or a handler that holds a lock its disconnect handler also takes would
+// deadlock (as a chat server that emits under its state lock does).
+func TestQueueOverflowCloseRunsOffSender(t *testing.T) {
+	srv, err := NewServer(&Options{MaxQueuedMessages: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	socks := make(chan *Socket, 1)
+	closed := make(chan string, 1)
+	srv.OnConnection(func(s *Socket) {
+		s.OnClose(func(reason string, _ error) {
+			mu.Lock()
+			defer mu.Unlock()
+			closed <- reason
+		})
+		socks <- s
+	})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	defer func() { _ = srv.Shutdown(context.Background()) }()
+	res, err := http.Get(ts.URL + "/engine.io/?EIO=4&transport=polling")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	s := <-socks
+
+	mu.Lock()
+	locked := true
+	defer func() {
+		if locked {
+			mu.Unlock()
+		}
+	}()
+	if err := s.Send([]Message{{Data: []byte("a")}}, SendOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sent := make(chan error, 1)
+	go func() { sent <- s.Send([]Message{{Data: []byte("b")}}, SendOptions{}) }()
+	select {
+	case err := <-sent:
+		if !errors.Is(err, ErrQueueFull) {
+			t.Fatalf("overflowing Send: %v, want ErrQueueFull", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the overflowing Send did not return while the OnClose handler was blocked: OnClose ran in the sender's goroutine")
+	}
+	if err := s.Send([]Message{{Data: []byte("c")}}, SendOptions{}); !errors.Is(err, ErrQueueFull) && !errors.Is(err, ErrClosed) {
+		t.Fatalf("Send after overflow: %v", err)
+	}
+	mu.Unlock()
+	locked = false
+	if r := <-closed; r != ReasonTransportError {
+		t.Fatalf("close reason %q", r)
 	}
 }

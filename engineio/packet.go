@@ -45,8 +45,12 @@ func (t PacketType) Valid() bool { return t <= PacketNoop }
 // Decoders may return Data that aliases the input buffer (text packets) or a fresh slice
 // (base64 packets); copy it if the input is reused.
 type Packet struct {
-	Type   PacketType
-	Data   []byte
+	// Type is the packet type, PacketOpen to PacketNoop.
+	Type PacketType
+	// Data is the payload after the type: text (UTF-8), or bytes when Binary. Empty for
+	// most control packets; "probe" for the upgrade probe's ping and pong.
+	Data []byte
+	// Binary is true when Data is binary.
 	Binary bool
 }
 

@@ -47,7 +47,7 @@ func (s *Socket) servePoll(w http.ResponseWriter, r *http.Request, handshake boo
 	}
 	if pt.getActive {
 		s.mu.Unlock()
-		s.closeWith(reasonTransportError, errPollOverlap, closeNow)
+		s.closeWith(ReasonTransportError, errPollOverlap, closeNow)
 		writeError(w, errBadRequest)
 		return
 	}
@@ -87,7 +87,7 @@ func (s *Socket) servePoll(w http.ResponseWriter, r *http.Request, handshake boo
 				pt.wake = nil
 				pt.getActive = false
 				s.mu.Unlock()
-				s.closeWith(reasonTransportError, fmt.Errorf("engineio: poll connection closed prematurely: %w", r.Context().Err()), closeNow)
+				s.closeWith(ReasonTransportError, fmt.Errorf("engineio: poll connection closed prematurely: %w", r.Context().Err()), closeNow)
 				return
 			}
 			s.mu.Unlock()
@@ -102,6 +102,12 @@ func (s *Socket) servePoll(w http.ResponseWriter, r *http.Request, handshake boo
 		}
 	}
 	batch := s.takeQueueLocked()
+	if closing && len(batch) > 0 {
+		// Node: the last packets go out alone and the next GET carries "1". A client
+		// reads a payload's close packet before it acts on the messages before it
+		// (socket.io-client 4 would report "transport close" for a DISCONNECT).
+		closing = false
+	}
 	if closing {
 		pt.hasTail, pt.tail = true, PacketClose
 	}
@@ -118,7 +124,7 @@ func (s *Socket) servePoll(w http.ResponseWriter, r *http.Request, handshake boo
 	pt.getActive = false
 	s.mu.Unlock()
 	if closing {
-		s.closeWith(reasonForcedClose, nil, closeNow)
+		s.closeWith(ReasonForcedClose, nil, closeNow)
 	}
 }
 
@@ -218,14 +224,16 @@ func wrapJSONP(payload []byte, idx int) []byte {
 func (s *Socket) servePost(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	pt := s.poll
-	if s.state != stateOpen || pt == nil {
+	// While closing (a forced close waiting for a GET) the client's own close
+	// packet still ends the session at once, as in Node.
+	if (s.state != stateOpen && s.state != stateClosing) || pt == nil {
 		s.mu.Unlock()
 		writeError(w, errUnknownSID)
 		return
 	}
 	if pt.posting {
 		s.mu.Unlock()
-		s.closeWith(reasonTransportError, errors.New("engineio: a second POST arrived while one was in flight (at most one POST per session)"), closeNow)
+		s.closeWith(ReasonTransportError, errors.New("engineio: a second POST arrived while one was in flight (at most one POST per session)"), closeNow)
 		writeError(w, errBadRequest)
 		return
 	}
@@ -239,7 +247,7 @@ func (s *Socket) servePost(w http.ResponseWriter, r *http.Request) {
 
 	isBinary := r.Header.Get("Content-Type") == "application/octet-stream"
 	if isBinary && s.protocol == ProtocolV4 {
-		s.closeWith(reasonTransportError, errors.New("engineio: a v4 client posted application/octet-stream; v4 payloads are text"), closeNow)
+		s.closeWith(ReasonTransportError, errors.New("engineio: a v4 client posted application/octet-stream; v4 payloads are text"), closeNow)
 		writeError(w, errBadRequest)
 		return
 	}
@@ -248,24 +256,24 @@ func (s *Socket) servePost(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			s.closeWith(reasonTransportError, fmt.Errorf("engineio: POST body over %d bytes (Options.MaxHTTPBufferSize)", limit), closeNow)
+			s.closeWith(ReasonTransportError, fmt.Errorf("engineio: POST body over %d bytes (Options.MaxHTTPBufferSize)", limit), closeNow)
 			w.WriteHeader(http.StatusRequestEntityTooLarge)
 			return
 		}
-		s.closeWith(reasonTransportError, fmt.Errorf("engineio: reading POST body: %w", err), closeNow)
+		s.closeWith(ReasonTransportError, fmt.Errorf("engineio: reading POST body: %w", err), closeNow)
 		writeError(w, errBadRequest)
 		return
 	}
 	packets, err := s.decodePost(body, isBinary, pt)
 	if err != nil {
-		s.closeWith(reasonParseError, fmt.Errorf("engineio: POST from %s: %w", s.id, err), closeNow)
+		s.closeWith(ReasonParseError, fmt.Errorf("engineio: POST from %s: %w", s.id, err), closeNow)
 		writeError(w, errBadRequest)
 		return
 	}
 	for _, p := range packets {
 		if p.Type == PacketClose {
 			s.awaitPollForClose(r, pt)
-			s.closeWith(reasonTransportClose, nil, closeClient)
+			s.closeWith(ReasonTransportClose, nil, closeClient)
 			break
 		}
 		s.onPacket(p)

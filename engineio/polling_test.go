@@ -127,7 +127,9 @@ func TestForcedClosePolling(t *testing.T) {
 	sid := e.handshake("4", "")
 	s := e.socket(sid)
 	q := "EIO=4&transport=polling&sid=" + sid
-	// No GET pending: the next GET carries the queue and the close packet.
+	// No GET pending: the next GET carries the queue, the one after it the close
+	// packet (as Node's engine.io: a client acts on a payload's close packet before
+	// the messages ahead of it reach its application).
 	if err := s.Send([]Message{{Data: []byte("bye")}}, SendOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -135,8 +137,11 @@ func TestForcedClosePolling(t *testing.T) {
 	if err := s.Send([]Message{{Data: []byte("late")}}, SendOptions{}); err != ErrClosed {
 		t.Fatalf("Send after Close: %v", err)
 	}
-	if r := e.get(q); r.body != "4bye\x1e1" {
-		t.Fatalf("GET %q", r.body)
+	if r := e.get(q); r.body != "4bye" {
+		t.Fatalf("GET %q, want the queued message alone", r.body)
+	}
+	if r := e.get(q); r.body != "1" {
+		t.Fatalf("second GET %q, want the close packet", r.body)
 	}
 	if ev := e.waitClose(sid); ev.reason != "forced close" {
 		t.Fatalf("reason %q", ev.reason)
@@ -152,6 +157,41 @@ func TestForcedClosePolling(t *testing.T) {
 		t.Fatalf("GET %q", r.body)
 	}
 	e.waitClose(sid)
+}
+
+// TestForcedClosePollingAfterWake: a GET woken by a message, with Close called
+// before it answers, carries the message alone; the close packet comes with the
+// next GET (Node), or the client's own "1" ends the session at once.
+func TestForcedClosePollingAfterWake(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, clientCloses := range []bool{false, true} {
+		sid := e.handshake("4", "")
+		s := e.socket(sid)
+		q := "EIO=4&transport=polling&sid=" + sid
+		poll := async(func() resp { return e.get(q) })
+		waitPending(t, e.srv, sid)
+		// Send wakes the pending GET; Close comes right after, usually before
+		// that GET has taken the queue. Either way the session is closing after
+		// the GET, waiting for the next one (the first subtest of
+		// TestForcedClosePolling pins the order deterministically).
+		if err := s.Send([]Message{{Data: []byte("bye")}}, SendOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		_ = s.Close()
+		if r := <-poll; r.body != "4bye" {
+			t.Fatalf("woken GET %q, want the message alone", r.body)
+		}
+		if clientCloses {
+			if r := e.post(q, "1"); r.status != 200 {
+				t.Fatalf("POST close: %d %s", r.status, r.body)
+			}
+		} else if r := e.get(q); r.body != "1" {
+			t.Fatalf("next GET %q, want the close packet", r.body)
+		}
+		if ev := e.waitClose(sid); ev.reason != "forced close" {
+			t.Fatalf("reason %q, want forced close", ev.reason)
+		}
+	}
 }
 
 func TestHTTPCompression(t *testing.T) {

@@ -53,7 +53,7 @@ func NewServer(opts *Options) (*Server, error) {
 
 // OnConnection sets the function called with each new socket (Node: the "connection"
 // event). Set it before serving. fn runs before any message of that socket is delivered and
-// before the handshake response is sent; set Socket.OnMessage and Socket.OnClose in it.
+// before the handshake response is sent; set Socket.OnMessage, OnUpgrade and OnClose in it.
 func (s *Server) OnConnection(fn func(*Socket)) { s.onConnection = fn }
 
 // ClientsCount returns the number of open sessions (Node: clientsCount).
@@ -256,7 +256,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 
 	if s.onConnection != nil {
 		if err := c.call(func() { s.onConnection(c) }, "OnConnection"); err != nil {
-			c.closeWith(reasonTransportError, err, closeNow)
+			c.closeWith(ReasonTransportError, err, closeNow)
 		}
 	}
 	if conn != nil {

@@ -13,7 +13,9 @@ import (
 
 // Message is one engine.io message (packet type 4): text (UTF-8) or binary data.
 type Message struct {
-	Data   []byte
+	// Data is the message: UTF-8 text, or bytes when Binary.
+	Data []byte
+	// Binary is true for a binary message (a Buffer/ArrayBuffer in Node), false for text.
 	Binary bool
 }
 
@@ -26,19 +28,6 @@ type SendOptions struct {
 	// is compressed only when one of its packets allows it (Node: compress: false).
 	NoCompress bool
 }
-
-// ReasonServerShuttingDown is the close reason of sockets closed by Server.Shutdown.
-// The other server close reasons are Node's: "transport close", "ping timeout",
-// "transport error", "forced close" and "parse error" (see the Reason constants).
-const ReasonServerShuttingDown = "server shutting down"
-
-const (
-	reasonTransportClose = "transport close"
-	reasonPingTimeout    = "ping timeout"
-	reasonTransportError = "transport error"
-	reasonForcedClose    = "forced close"
-	reasonParseError     = "parse error"
-)
 
 // Socket states.
 const (
@@ -73,7 +62,7 @@ type queued struct {
 
 // Socket is one engine.io session on the server (Node: Socket). Its methods are safe for
 // concurrent use. A Socket is handed to the Server.OnConnection callback before any of its
-// messages is delivered; set OnMessage and OnClose there.
+// messages is delivered; set OnMessage, OnUpgrade and OnClose there.
 //
 // Concurrency: the transport that reads (a polling POST, or the websocket read loop) calls
 // OnMessage, one call at a time, in arrival order. Writes go through a bounded queue drained
@@ -87,8 +76,9 @@ type Socket struct {
 
 	onMessage func(Message)                    // set in OnConnection, read-only afterwards
 	onClose   func(reason string, cause error) // idem
+	onUpgrade func(transport string)           // idem
 
-	deliverMu sync.Mutex // serializes OnMessage calls (a POST and the websocket during an upgrade)
+	deliverMu sync.Mutex // serializes callbacks (a POST and the websocket during an upgrade)
 
 	mu sync.Mutex
 	// Fields below are guarded by mu.
@@ -98,6 +88,7 @@ type Socket struct {
 	inCallback   bool  // an OnMessage call is running
 	closePending bool  // OnClose must run when that call returns
 	writing      bool  // a websocket writer goroutine is running
+	overflowed   bool  // Send overflowed the queue; the close is under way
 	awaitingPong bool  // v4: a ping was sent and no pong came yet
 	refreshed    bool  // v4: the pong deadline was extended once by another packet
 	wsGraceful   bool  // the websocket writer ends with a close handshake
@@ -151,9 +142,18 @@ func (s *Socket) OnMessage(fn func(Message)) { s.onMessage = fn }
 
 // OnClose sets the function called once when the socket closes, with Node's reason string
 // ("transport close", "ping timeout", "transport error", "forced close", "parse error",
-// "server shutting down") and the underlying error, if any. Set it inside the
-// Server.OnConnection callback. It never runs concurrently with OnMessage.
+// "server shutting down"; see the Reason constants) and the underlying error, if any. Set
+// it inside the Server.OnConnection callback. It never runs concurrently with OnMessage or
+// OnUpgrade.
 func (s *Socket) OnClose(fn func(reason string, cause error)) { s.onClose = fn }
+
+// OnUpgrade sets the function called once the socket has upgraded (Node: socket.on
+// ("upgrade")), with the new transport name, "websocket". It runs after the client's upgrade
+// packet, when Transport already reports the new transport and before any message that came
+// over it is delivered. Set it inside the Server.OnConnection callback. It never runs
+// concurrently with OnMessage or OnClose. Default: none. As Node, it is also called when
+// Socket.Close was called during the upgrade; OnClose follows at once.
+func (s *Socket) OnUpgrade(fn func(transport string)) { s.onUpgrade = fn }
 
 // Send queues msgs as one unit (all or none) on the bounded per-connection write queue and
 // returns without waiting for the network. Send keeps the Data slices until they are
@@ -179,17 +179,25 @@ func (s *Socket) Send(msgs []Message, opts SendOptions) error {
 		return ErrDropped
 	}
 	o := &s.srv.opts
-	if (o.MaxQueuedMessages >= 0 && len(s.queue)+len(msgs) > o.MaxQueuedMessages) ||
+	if s.overflowed ||
+		(o.MaxQueuedMessages >= 0 && len(s.queue)+len(msgs) > o.MaxQueuedMessages) ||
 		(o.MaxQueuedBytes >= 0 && s.queueBytes+n > o.MaxQueuedBytes) {
-		queuedMsgs, queuedBytes := len(s.queue), s.queueBytes
-		s.mu.Unlock()
 		if opts.Volatile {
+			s.mu.Unlock()
 			return ErrDropped
 		}
 		err := fmt.Errorf("%w: %d messages (%d bytes) queued for socket %s, limits %d messages and %d bytes (Options.MaxQueuedMessages, MaxQueuedBytes); the client reads too slowly",
-			ErrQueueFull, queuedMsgs, queuedBytes, s.id, o.MaxQueuedMessages, o.MaxQueuedBytes)
-		s.srv.log.Warn("engine.io write queue overflow, closing socket", "component", "engine:socket", "sid", s.id, "err", err)
-		s.closeWith(reasonTransportError, err, closeNow)
+			ErrQueueFull, len(s.queue), s.queueBytes, s.id, o.MaxQueuedMessages, o.MaxQueuedBytes)
+		first := !s.overflowed
+		s.overflowed = true
+		s.mu.Unlock()
+		if first {
+			s.srv.log.Warn("engine.io write queue overflow, closing socket", "component", "engine:socket", "sid", s.id, "err", err)
+			// The close (and the user's OnClose) runs on its own goroutine, never in the
+			// sender's: a broadcast loop or a handler holding its own lock must not run
+			// another socket's disconnect handlers. Server.Shutdown waits for it.
+			s.srv.wg.Go(func() { s.closeWith(ReasonTransportError, err, closeNow) })
+		}
 		return err
 	}
 	for _, m := range msgs {
@@ -204,7 +212,7 @@ func (s *Socket) Send(msgs []Message, opts SendOptions) error {
 // Close closes the socket with reason "forced close" after the packets already queued are
 // written (Node: socket.close()). It returns at once; OnClose runs when the transport is done.
 func (s *Socket) Close() error {
-	s.closeWith(reasonForcedClose, nil, closeDrain)
+	s.closeWith(ReasonForcedClose, nil, closeDrain)
 	return nil
 }
 
@@ -266,7 +274,7 @@ func (s *Socket) onPacket(p Packet) {
 	case PacketPing:
 		if s.protocol == ProtocolV4 {
 			s.mu.Unlock()
-			s.closeWith(reasonParseError, fmt.Errorf("%w: a v4 client sent a ping; in protocol v4 the server pings", ErrParse), closeNow)
+			s.closeWith(ReasonParseError, fmt.Errorf("%w: a v4 client sent a ping; in protocol v4 the server pings", ErrParse), closeNow)
 			return
 		}
 		s.resetV3TimeoutLocked()
@@ -275,7 +283,7 @@ func (s *Socket) onPacket(p Packet) {
 	case PacketPong:
 		if s.protocol == ProtocolV3 {
 			s.mu.Unlock()
-			s.closeWith(reasonParseError, fmt.Errorf("%w: a v3 client sent a pong; in protocol v3 the client pings", ErrParse), closeNow)
+			s.closeWith(ReasonParseError, fmt.Errorf("%w: a v3 client sent a pong; in protocol v3 the client pings", ErrParse), closeNow)
 			return
 		}
 		s.onPongLocked()
@@ -285,26 +293,35 @@ func (s *Socket) onPacket(p Packet) {
 		s.deliver(Message{Data: p.Data, Binary: p.Binary})
 	case PacketClose:
 		s.mu.Unlock()
-		s.closeWith(reasonTransportClose, nil, closeClient)
+		s.closeWith(ReasonTransportClose, nil, closeClient)
 	default: // open, upgrade, noop: nothing to do (Node ignores them too)
 		s.mu.Unlock()
 	}
 }
 
-// deliver calls OnMessage, one call at a time, and recovers a panic in it (closing only this
-// socket).
+// deliver calls OnMessage.
 func (s *Socket) deliver(m Message) {
+	if s.onMessage != nil {
+		s.runCallback("OnMessage", func() { s.onMessage(m) }, false)
+	}
+}
+
+// runCallback runs fn, a user callback named name, one at a time with the socket's other
+// callbacks; OnClose is held back until it returns, and a panic in it closes only this
+// socket. It does nothing once the socket has closed, nor, unless whileClosing, once
+// Socket.Close has been called.
+func (s *Socket) runCallback(name string, fn func(), whileClosing bool) {
 	s.deliverMu.Lock()
 	defer s.deliverMu.Unlock()
 	s.mu.Lock()
-	if s.state != stateOpen || s.onMessage == nil {
+	if s.state == stateClosed || (s.state == stateClosing && !whileClosing) {
 		s.mu.Unlock()
 		return
 	}
 	s.inCallback = true
 	s.mu.Unlock()
 
-	panicked := s.call(func() { s.onMessage(m) }, "OnMessage")
+	panicked := s.call(fn, name)
 
 	s.mu.Lock()
 	s.inCallback = false
@@ -317,7 +334,7 @@ func (s *Socket) deliver(m Message) {
 		return
 	}
 	if panicked != nil {
-		s.closeWith(reasonTransportError, panicked, closeNow)
+		s.closeWith(ReasonTransportError, panicked, closeNow)
 	}
 }
 
@@ -340,11 +357,24 @@ func (s *Socket) closeWith(reason string, cause error, mode closeMode) {
 	case s.state == stateClosed:
 		s.mu.Unlock()
 		return
-	case s.state == stateClosing && (mode == closeDrain || mode == closeClient):
+	case s.state == stateClosing && mode == closeDrain && s.transport == transportPolling:
 		s.mu.Unlock()
 		return
 	case s.state == stateClosing:
+		// A drain close on websocket here means an upgrade completed while the close
+		// waited for a GET: the new websocket is closed after the queue (Node does the same).
 		reason = s.closeReason
+	}
+	if s.transport == transportPolling && mode == closeDrain && s.state == stateOpen && s.poll.wake == nil {
+		// Node: wait for the next GET to carry the queue and the close packet. An upgrade
+		// under way goes on (its UpgradeTimeout still runs): if it completes, the socket
+		// closes over the new websocket instead (see probeLoop).
+		s.stopHeartbeatLocked()
+		s.state = stateClosing
+		s.closeReason = reason
+		s.pingTimer = time.AfterFunc(pollingCloseTimeout, func() { s.closeWith(reason, nil, closeNow) })
+		s.mu.Unlock()
+		return
 	}
 	s.stopTimersLocked()
 	probe := s.probe
@@ -356,8 +386,7 @@ func (s *Socket) closeWith(reason string, cause error, mode closeMode) {
 		if mode != closeDrain {
 			s.takeQueueLocked()
 		}
-		switch {
-		case pt.wake != nil:
+		if pt.wake != nil {
 			pt.tail = PacketClose
 			if mode == closeClient {
 				pt.tail = PacketNoop
@@ -365,19 +394,9 @@ func (s *Socket) closeWith(reason string, cause error, mode closeMode) {
 			pt.hasTail = true
 			close(pt.wake)
 			pt.wake = nil
-		case mode == closeDrain && s.state == stateOpen:
-			// Node: wait for the next GET to carry the queue and the close packet.
-			s.state = stateClosing
-			s.closeReason = reason
-			s.pingTimer = time.AfterFunc(pollingCloseTimeout, func() { s.closeWith(reason, nil, closeNow) })
-			s.mu.Unlock()
-			if probe != nil {
-				_ = probe.CloseNow()
-			}
-			return
 		}
 	} else {
-		if mode == closeDrain || mode == closeDiscard || reason == reasonParseError {
+		if mode == closeDrain || mode == closeDiscard || reason == ReasonParseError {
 			if mode != closeDrain {
 				s.takeQueueLocked()
 			}
@@ -425,7 +444,16 @@ func (s *Socket) callOnClose(reason string, cause error) {
 }
 
 func (s *Socket) stopTimersLocked() {
-	for _, t := range []*time.Timer{s.pingTimer, s.timeoutTimer, s.upgradeTimer} {
+	s.stopHeartbeatLocked()
+	if s.upgradeTimer != nil {
+		s.upgradeTimer.Stop()
+	}
+}
+
+// stopHeartbeatLocked stops the ping and timeout timers (pingTimer is also the polling close
+// timeout while closing).
+func (s *Socket) stopHeartbeatLocked() {
+	for _, t := range []*time.Timer{s.pingTimer, s.timeoutTimer} {
 		if t != nil {
 			t.Stop()
 		}

@@ -33,7 +33,9 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, c *Socket)
 
 	conn, err := s.acceptWebSocket(w, r, c.id, false)
 	c.mu.Lock()
-	if err != nil || c.state != stateOpen {
+	// A Socket.Close meanwhile does not stop the upgrade (see closeWith); the end of the
+	// session does.
+	if err != nil || c.state == stateClosed {
 		c.upgrade = upgradeNone
 		c.mu.Unlock()
 		if conn != nil {
@@ -62,20 +64,31 @@ func (c *Socket) probeLoop(conn *websocket.Conn, r *http.Request) {
 		p, err := DecodeFrame(data, typ == websocket.MessageBinary, int(c.protocol))
 		switch {
 		case err == nil && p.Type == PacketPing && string(p.Data) == "probe":
-			if conn.Write(context.Background(), websocket.MessageText, []byte("3probe")) != nil {
-				c.abortUpgrade(conn)
-				return
-			}
+			// The state changes before "3probe" is written, so that a request the client
+			// sends after reading it sees the upgrade under way (Node does both in one tick).
 			c.mu.Lock()
 			if c.probe == conn {
 				c.upgrade = upgradeProbed
 				c.releasePollLocked()
 			}
 			c.mu.Unlock()
+			if conn.Write(context.Background(), websocket.MessageText, []byte("3probe")) != nil {
+				c.abortUpgrade(conn)
+				return
+			}
 		case err == nil && p.Type == PacketUpgrade:
-			if !c.completeUpgrade(conn, r) {
+			ok, closing := c.completeUpgrade(conn, r)
+			if !ok {
 				_ = conn.CloseNow()
 				return
+			}
+			if c.onUpgrade != nil {
+				c.runCallback("OnUpgrade", func() { c.onUpgrade(TransportWebSocket) }, true)
+			}
+			if closing {
+				// Socket.Close ran during the upgrade and was waiting for a GET: as Node,
+				// the session closes over the new websocket, after what is queued.
+				c.closeWith(ReasonForcedClose, nil, closeDrain)
 			}
 			c.readLoop(conn)
 			return
@@ -99,12 +112,13 @@ func (c *Socket) releasePollLocked() {
 	pt.wake = nil
 }
 
-// completeUpgrade switches the socket to conn; false when the attempt was dropped meanwhile.
-func (c *Socket) completeUpgrade(conn *websocket.Conn, r *http.Request) bool {
+// completeUpgrade switches the socket to conn; ok is false when the attempt was dropped
+// meanwhile, closing is true when Socket.Close was called during the upgrade.
+func (c *Socket) completeUpgrade(conn *websocket.Conn, r *http.Request) (ok, closing bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state != stateOpen || c.probe != conn {
-		return false
+	if c.state == stateClosed || c.probe != conn {
+		return false, false
 	}
 	c.upgradeTimer.Stop()
 	c.releasePollLocked()
@@ -116,7 +130,7 @@ func (c *Socket) completeUpgrade(conn *websocket.Conn, r *http.Request) bool {
 	c.poll = nil
 	c.flushLocked()
 	c.srv.debug("upgraded", "component", "engine:socket", "sid", c.id)
-	return true
+	return true, c.state == stateClosing
 }
 
 var errUpgradeAborted = errors.New("engineio: upgrade not completed")

@@ -34,15 +34,15 @@ func (c *Socket) readLoop(conn *websocket.Conn) {
 		typ, data, err := conn.Read(context.Background())
 		if err != nil {
 			if isCloseError(err) {
-				c.closeWith(reasonTransportClose, err, closeNow)
+				c.closeWith(ReasonTransportClose, err, closeNow)
 			} else {
-				c.closeWith(reasonTransportError, err, closeNow)
+				c.closeWith(ReasonTransportError, err, closeNow)
 			}
 			return
 		}
 		p, err := DecodeFrame(data, typ == websocket.MessageBinary, int(c.protocol))
 		if err != nil {
-			c.closeWith(reasonParseError, fmt.Errorf("engineio: websocket frame from %s: %w", c.id, err), closeNow)
+			c.closeWith(ReasonParseError, fmt.Errorf("engineio: websocket frame from %s: %w", c.id, err), closeNow)
 			return
 		}
 		c.onPacket(p)
@@ -83,7 +83,7 @@ func (c *Socket) writeLoop() {
 				typ = websocket.MessageBinary
 			}
 			if err := conn.Write(context.Background(), typ, buf); err != nil {
-				c.closeWith(reasonTransportError, fmt.Errorf("engineio: websocket write to %s: %w", c.id, err), closeNow)
+				c.closeWith(ReasonTransportError, fmt.Errorf("engineio: websocket write to %s: %w", c.id, err), closeNow)
 				break
 			}
 		}

@@ -288,7 +288,9 @@ type countingParser struct {
 	encodes *atomic.Int64
 }
 
-func (p countingParser) Encoder() parser.Encoder { return countingEncoder{p.Parser.Encoder(), p.encodes} }
+func (p countingParser) Encoder() parser.Encoder {
+	return countingEncoder{p.Parser.Encoder(), p.encodes}
+}
 
 type countingEncoder struct {
 	parser.Encoder

@@ -14,7 +14,7 @@ type session struct {
 	reason   string
 	cause    error
 	msgs     chan received
-	upgraded chan struct{}    // Node target only: closed when Node reports the upgrade
+	upgraded chan struct{}    // closed when the server reports the upgrade
 	socket   *engineio.Socket // Go target only; guarded by events.mu
 }
 
@@ -49,6 +49,8 @@ func (e *events) hooks() enginetestserver.Hooks {
 			e.mu.Lock()
 			ss.socket = s
 			e.mu.Unlock()
+			// Called from the server's OnConnection callback, as OnUpgrade requires.
+			s.OnUpgrade(func(string) { close(ss.upgraded) })
 			select {
 			case e.conns <- s:
 			default:
@@ -105,24 +107,10 @@ func (e *events) socketOf(sid string) *engineio.Socket {
 // the HTTP requests on different goroutines.
 func (h *harness) waitUpgraded(sid string) {
 	h.t.Helper()
-	if h.srv == nil {
-		select {
-		case <-h.events.session(sid).upgraded:
-		case <-time.After(waitLimit):
-			h.timedOut("Node did not report the upgrade of %s within %v", sid, waitLimit)
-		}
-		return
-	}
-	// Our engine has no upgrade event: poll the transport, with a deadline.
-	deadline := time.Now().Add(waitLimit)
-	for {
-		if s := h.events.socketOf(sid); s != nil && s.Transport() == "websocket" {
-			return
-		}
-		if time.Now().After(deadline) {
-			h.timedOut("server socket %s did not switch to websocket within %v", sid, waitLimit)
-		}
-		time.Sleep(time.Millisecond)
+	select {
+	case <-h.events.session(sid).upgraded:
+	case <-time.After(waitLimit):
+		h.timedOut("the server did not report the upgrade of %s within %v", sid, waitLimit)
 	}
 }
 

@@ -3,6 +3,7 @@ package siointerop
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -78,6 +79,15 @@ func testMultiplex(t *testing.T, d *driver, m mode) {
 	}
 	if got := fromJSArgs(t, b.wantEvent("which").Args); !cmp.Equal(got, []any{"/admin"}) {
 		t.Errorf("client /admin got which %v", got)
+	}
+	// A namespace-wide emit reaches that namespace only.
+	must(t, w.srv.Of("/admin").Emit("nsp", "admin only"))
+	must(t, sa.Emit("marker"))
+	if got := fromJSArgs(t, b.wantEvent("nsp").Args); !cmp.Equal(got, []any{"admin only"}) {
+		t.Errorf("client /admin got nsp %v", got)
+	}
+	for _, e := range a.eventsUntil("marker") {
+		t.Errorf("client / got %v, want nothing before the marker", e)
 	}
 	b.emit("hello", "from admin")
 	a.emit("hello", "from root")
@@ -169,41 +179,34 @@ func testMiddlewareErrors(t *testing.T, d *driver, m mode) {
 			return errors.New("private only")
 		})
 	})
-	a := w.open("a", "/admin", nil)
-	w.waitOpen(a)
-	b := w.openOn("b", a, "/private", nil)
+	// "/" keeps the Manager's engine connection open (socket.io-client 4 closes
+	// a Manager whose sockets are all refused).
+	a, _ := w.dial("a", "/", nil)
+	b := w.openOn("b", a, "/admin", nil)
+	c := w.openOn("c", a, "/private", nil)
 	if d.version == 4 {
-		e := a.wantKind("connect_error")
+		e := b.wantKind("connect_error")
 		if e.Message != "not authorized" {
 			t.Errorf("connect_error message %q", e.Message)
 		}
 		if diff := cmp.Diff(map[string]any{"code": 42.0, "why": "no token"}, fromJS(t, e.Data)); diff != "" {
 			t.Errorf("connect_error data (-want +got):\n%s", diff)
 		}
-		e = b.wantKind("connect_error")
+		e = c.wantKind("connect_error")
 		if e.Message != "private only" || string(e.Data) != "null" {
 			t.Errorf("connect_error %q data %s, want \"private only\" and no data", e.Message, e.Data)
 		}
 	} else {
-		if diff := cmp.Diff(map[string]any{"code": 42.0, "why": "no token"}, fromJS(t, a.wantKind("error").Data)); diff != "" {
+		if diff := cmp.Diff(map[string]any{"code": 42.0, "why": "no token"}, fromJS(t, b.wantKind("error").Data)); diff != "" {
 			t.Errorf("error data (-want +got):\n%s", diff)
 		}
-		if got := fromJS(t, b.wantKind("error").Data); got != "private only" {
+		if got := fromJS(t, c.wantKind("error").Data); got != "private only" {
 			t.Errorf("error data %v, want \"private only\"", got)
 		}
 	}
-	// A namespace that accepts still works on the same connection.
-	c := w.openOn("c", a, "/", nil)
-	if d.version == 4 {
-		w.connect(c, "/")
-	} else {
-		// v3: "/" was connected with the engine; the client's "/" socket
-		// reports connect from the server's CONNECT it already received.
-		ss := w.nextSocket("/")
-		if ss.Conn().ID() != a.engineID {
-			t.Errorf("server / socket on %q, want %q", ss.Conn().ID(), a.engineID)
-		}
-	}
+	// The namespace that accepted still works on the same connection.
+	a.emit("echo", "still here")
+	a.wantEvent("echo")
 	w.noSocket("/admin")
 	w.noSocket("/private")
 
@@ -227,4 +230,42 @@ func must(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// testDynamicNamespaces: a namespace made on demand by OfRegexp; an unknown
+// namespace is refused with "Invalid namespace" (v5: connect_error; v4: an
+// "error" event).
+func testDynamicNamespaces(t *testing.T, d *driver, m mode) {
+	joined := make(chan *socketio.Socket, 1)
+	w := newWorld(t, d, m, nil, func(srv *socketio.Server) {
+		srv.OfRegexp(regexp.MustCompile(`^/dyn-\d+$`)).OnConnection(func(s *socketio.Socket) {
+			joined <- s
+			_ = s.Emit("welcome", s.Namespace().Name())
+		})
+	})
+	a, _ := w.dial("a", "/", nil)
+	b := w.openOn("b", a, "/dyn-42", nil)
+	b.wantKind("connect")
+	if got := fromJSArgs(t, b.wantEvent("welcome").Args); !cmp.Equal(got, []any{"/dyn-42"}) {
+		t.Errorf("welcome %v", got)
+	}
+	select {
+	case s := <-joined:
+		if s.Namespace().Name() != "/dyn-42" {
+			t.Errorf("child namespace %q", s.Namespace().Name())
+		}
+	default:
+		t.Error("no connection on the child namespace")
+	}
+	c := w.openOn("c", a, "/nowhere", nil)
+	if d.version == 4 {
+		if e := c.wantKind("connect_error"); e.Message != "Invalid namespace" {
+			t.Errorf("connect_error %q, want Invalid namespace", e.Message)
+		}
+	} else if got := fromJS(t, c.wantKind("error").Data); got != "Invalid namespace" {
+		t.Errorf("error %v, want Invalid namespace", got)
+	}
+	// The connection is unharmed.
+	a.emit("echo", 1)
+	a.wantEvent("echo")
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -254,17 +253,6 @@ func (c *client) eventsUntil(marker string) []clientEvent {
 	}
 }
 
-// noEvent fails if an event that match accepts has been received (call it
-// after a later marker arrived on the same connection).
-func (c *client) noEvent(what string, match func(clientEvent) bool) {
-	c.t.Helper()
-	for _, e := range c.box.snapshot() {
-		if match(e) {
-			c.t.Errorf("client %s: got %s, want none: %v", c.name, what, e)
-		}
-	}
-}
-
 // emit makes the client emit name with args (see jsArgs for binary).
 func (c *client) emit(name string, args ...any) {
 	c.t.Helper()
@@ -352,14 +340,4 @@ func restoreBin(t testing.TB, v any) any {
 		}
 	}
 	return v
-}
-
-// describe prints a client event list compactly for failure messages.
-func describe(es []clientEvent) string {
-	var sb strings.Builder
-	for _, e := range es {
-		sb.WriteString(e.String())
-		sb.WriteByte('\n')
-	}
-	return sb.String()
 }

@@ -3,6 +3,8 @@ package siointerop
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -235,4 +237,93 @@ func testVolatile(t *testing.T, d *driver, m mode) {
 	for _, e := range c.eventsUntil("end2") {
 		t.Errorf("got %v, want the volatile event dropped", e)
 	}
+}
+
+// testBroadcastAcks: a broadcast that asks for acknowledgements: each client
+// answers its own ack request; EmitWithAck collects every answer, or times out
+// with the answers so far.
+func testBroadcastAcks(t *testing.T, d *driver, m mode) {
+	w := newWorld(t, d, m, nil, nil)
+	a, sa := w.dial("a", "/", nil)
+	b, sb := w.dial("b", "/", nil)
+	sa.Join("r")
+	sb.Join("r")
+
+	type result struct {
+		answers []socketio.Args
+		err     error
+	}
+	ctx := t.Context()
+	res := make(chan result, 1)
+	// Owned by this test: ends when both clients answer or the timeout expires.
+	go func() {
+		ans, err := w.srv.To("r").Timeout(waitLimit).EmitWithAck(ctx, "vote", []byte{1})
+		res <- result{ans, err}
+	}()
+	ea, eb := a.wantEvent("vote"), b.wantEvent("vote")
+	for _, e := range []clientEvent{ea, eb} {
+		if diff := cmp.Diff([]any{[]byte{1}}, fromJSArgs(t, e.Args)); diff != "" {
+			t.Errorf("vote args (-want +got):\n%s", diff)
+		}
+	}
+	a.ack(ea, "a", []byte{0xa})
+	b.ack(eb, "b")
+	r := <-res
+	if r.err != nil {
+		t.Fatalf("EmitWithAck: %v", r.err)
+	}
+	var got [][]any
+	for _, ans := range r.answers {
+		got = append(got, ans.Values())
+	}
+	slices.SortFunc(got, func(x, y []any) int { return strings.Compare(x[0].(string), y[0].(string)) })
+	if diff := cmp.Diff([][]any{{"a", []byte{0xa}}, {"b"}}, got); diff != "" {
+		t.Errorf("answers (-want +got):\n%s", diff)
+	}
+
+	// One client does not answer: the timeout ends the wait with the other's.
+	go func() {
+		ans, err := w.srv.To("r").Timeout(time.Second).EmitWithAck(ctx, "vote2")
+		res <- result{ans, err}
+	}()
+	ea = a.wantEvent("vote2")
+	b.wantEvent("vote2")
+	a.ack(ea, "only a")
+	r = <-res
+	if !errors.Is(r.err, socketio.ErrAckTimeout) {
+		t.Errorf("EmitWithAck with a silent client: %v, want ErrAckTimeout", r.err)
+	}
+	if len(r.answers) != 1 || !cmp.Equal(r.answers[0].Values(), []any{"only a"}) {
+		t.Errorf("answers before the timeout: %v", r.answers)
+	}
+}
+
+// testOrderedBurst: bursts both ways right after connecting, while an
+// upgrade is under way in upgrade mode, then again on the final transport:
+// every event arrives once, in order (polling batches them into payloads).
+func testOrderedBurst(t *testing.T, d *driver, m mode) {
+	w := newWorld(t, d, m, nil, nil)
+	c := w.open("a", "/", nil)
+	_, ss := w.connect(c, "/")
+	const n = 100
+	burst := func(round int) {
+		t.Helper()
+		for i := range n {
+			c.emit("seq", round, i)
+			must(t, ss.Emit("seq", round, i, []byte{byte(i)}))
+		}
+		for i := range n {
+			e := w.wantServerEvent(ss, "seq")
+			if got := e.args.Values(); !cmp.Equal(got, []any{float64(round), float64(i)}) {
+				t.Fatalf("server event %d of round %d: %v", i, round, got)
+			}
+			if got := fromJSArgs(t, c.wantEvent("seq").Args); !cmp.Equal(got, []any{float64(round), float64(i), []byte{byte(i)}}) {
+				t.Fatalf("client event %d of round %d: %v", i, round, got)
+			}
+		}
+	}
+	burst(0)
+	w.waitOpen(c) // the engine opened (and upgraded) meanwhile
+	w.waitTransport(ss)
+	burst(1)
 }

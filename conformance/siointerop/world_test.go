@@ -3,6 +3,7 @@ package siointerop
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"slices"
@@ -69,7 +70,7 @@ func newWorld(t *testing.T, d *driver, m mode, opts *socketio.Options, setup fun
 	}
 	w := &world{t: t, d: d, mode: m, srv: srv, sockets: map[string]chan *srvSocket{}}
 	for _, name := range watched {
-		ch := make(chan *srvSocket, 16)
+		ch := make(chan *srvSocket, 64)
 		w.sockets[name] = ch
 		srv.Of(name).OnConnection(func(s *socketio.Socket) {
 			ss := &srvSocket{Socket: s, events: make(chan srvEvent, 256), reason: make(chan string, 1)}
@@ -96,7 +97,7 @@ func newWorld(t *testing.T, d *driver, m mode, opts *socketio.Options, setup fun
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := srv.Close(ctx); err != nil {
+		if err := srv.Close(ctx); err != nil && !errors.Is(err, socketio.ErrServerClosed) {
 			t.Errorf("server Close: %v", err)
 		}
 		ts.Close()
