@@ -1,6 +1,6 @@
 module github.com/gosockio/gosockio/conformance
 
-go 1.26
+go 1.26.0
 
 replace github.com/gosockio/gosockio/parser => ../parser
 
@@ -19,8 +19,22 @@ require (
 	github.com/gosockio/gosockio/engineio v0.0.0-00010101000000-000000000000
 	github.com/gosockio/gosockio/parser v0.0.0-00010101000000-000000000000
 	github.com/gosockio/gosockio/socketio v0.0.0-00010101000000-000000000000
+	github.com/redis/go-redis/v9 v9.23.0
 	go.uber.org/goleak v1.3.0
 	pgregory.net/rapid v1.3.0
 )
 
-require github.com/coder/websocket v1.8.15 // indirect
+require (
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/vmihailenco/msgpack/v5 v5.4.1 // indirect
+	github.com/vmihailenco/tagparser/v2 v2.0.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
+	golang.org/x/sys v0.48.0 // indirect
+)
+
+require (
+	github.com/coder/websocket v1.8.15
+	github.com/gosockio/gosockio/adapter/redis v0.0.0-00010101000000-000000000000
+)
+
+replace github.com/gosockio/gosockio/adapter/redis => ../adapter/redis

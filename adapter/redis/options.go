@@ -1,0 +1,41 @@
+package redis
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Options configure the Redis adapter. The zero value (and a nil *Options) is Node's
+// default. CreateAdapter copies the struct; the caller's value is never modified.
+type Options struct {
+	// Key is the prefix of every channel name. Default "socket.io" (Node: key).
+	Key string
+	// RequestsTimeout bounds a request to the other servers (FetchSockets, AllRooms,
+	// Sockets, ServerSideEmitWithAck) and how long a broadcast without an explicit
+	// Timeout keeps listening for remote acknowledgements. Default 5s
+	// (Node: requestsTimeout).
+	RequestsTimeout time.Duration
+	// PublishOnSpecificResponseChannel makes this server answer a request on the
+	// requester's own channel (<key>-response#<nsp>#<uid>#) instead of the shared one.
+	// Default false (Node: publishOnSpecificResponseChannel).
+	PublishOnSpecificResponseChannel bool
+	// Logger receives the adapter's logs. Default: silent.
+	Logger *slog.Logger
+}
+
+func (o *Options) withDefaults() Options {
+	var c Options
+	if o != nil {
+		c = *o
+	}
+	if c.Key == "" {
+		c.Key = "socket.io"
+	}
+	if c.RequestsTimeout <= 0 {
+		c.RequestsTimeout = 5 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
