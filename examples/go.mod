@@ -21,5 +21,6 @@ require (
 
 require (
 	github.com/gosockio/gosockio/adapter v0.0.0-00010101000000-000000000000 // indirect
+	github.com/gosockio/gosockio/client v0.0.0-00010101000000-000000000000
 	github.com/gosockio/gosockio/parser v0.0.0-00010101000000-000000000000 // indirect
 )
