@@ -20,7 +20,7 @@
 // # Callbacks
 //
 // Handlers, ack callbacks and lifecycle listeners (connect, connect_error, disconnect;
-// the Manager's open, close, error, reconnect_attempt, reconnect, reconnect_error,
+// the Manager's open, close, error, ping, reconnect_attempt, reconnect, reconnect_error,
 // reconnect_failed) run on one dispatcher goroutine per Manager, one at a time, in the
 // order the events happened; nothing starts a goroutine per packet. A handler that
 // blocks delays the other callbacks of its Manager. EmitWithAck does not go through the

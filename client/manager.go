@@ -82,6 +82,7 @@ type Manager struct {
 	errorL            []func(error)
 	openL             []func()
 	upgradeL          []func(string)
+	pingL             []func()
 	closeL            []func(string, error)
 }
 
@@ -218,6 +219,7 @@ func (m *Manager) openLocked(done func(error)) {
 		OnMessage:       func(msg engineio.Message) { m.onMessage(a, msg) },
 		OnClose:         func(reason string, cause error) { m.onEngineClose(a, reason, cause) },
 		OnUpgrade:       func(transport string) { m.onUpgrade(a, transport) },
+		OnPing:          func() { m.onPing(a) },
 	}
 	if m.rev == parser.V4 {
 		dopts.Protocol = engineio.ProtocolV3
@@ -578,6 +580,20 @@ func (m *Manager) onUpgrade(a *attempt, transport string) {
 	}
 }
 
+// onPing runs on the engine's delivery goroutine, in order with onMessage. A ping of an
+// attempt whose dial has not returned yet is not reported: like socket.io-client, which
+// listens for "ping" from "open" on, the Manager reports pings of an open connection.
+func (m *Manager) onPing(a *attempt) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.att != a || !a.opened {
+		return
+	}
+	for _, fn := range m.pingL {
+		m.disp.post(fn)
+	}
+}
+
 // Transport returns the name of the engine connection's transport, "polling" or
 // "websocket", or "" while not connected (Node: manager.engine.transport.name).
 func (m *Manager) Transport() string {
@@ -594,6 +610,16 @@ func (m *Manager) Transport() string {
 func (m *Manager) OnUpgrade(fn func(transport string)) {
 	m.mu.Lock()
 	m.upgradeL = append(m.upgradeL, fn)
+	m.mu.Unlock()
+}
+
+// OnPing registers fn for "ping": with Options.Protocol 5 (the default) a ping arrived
+// from the server, in order with the packets around it; with protocol 4 (socket.io 2.x
+// servers) the client's own ping was sent, as engine.io-client 3.x reports it.
+// Node: manager.on("ping").
+func (m *Manager) OnPing(fn func()) {
+	m.mu.Lock()
+	m.pingL = append(m.pingL, fn)
 	m.mu.Unlock()
 }
 

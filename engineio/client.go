@@ -57,6 +57,7 @@ type ClientSocket struct {
 	wake      chan struct{}    // cap 1: tells the writer to look at the queue/state
 	closing   chan struct{}    // closed when the socket is marked closed
 	done      chan struct{}    // closed after OnClose returned
+	pingSent  chan struct{}    // cap 1, v3: the writer wrote a ping (OnPing)
 	inHandler atomic.Bool      // the delivery goroutine is running a handler
 
 	mu sync.Mutex
@@ -84,10 +85,11 @@ const (
 	clientClosed
 )
 
-// clientEvent is a message or an upgrade notice, in arrival order.
+// clientEvent is a message, an upgrade notice or a v4 ping, in arrival order.
 type clientEvent struct {
 	msg     Message
 	upgrade string // non-empty for an upgrade notice
+	ping    bool   // a ping from the server (v4), for OnPing
 }
 
 // clientTransport is the write side of a transport (its read side is a goroutine).
@@ -113,6 +115,8 @@ func newClientSocket(o *DialOptions, base *url.URL, query url.Values) *ClientSoc
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 		changed: make(chan struct{}),
+
+		pingSent: make(chan struct{}, 1),
 	}
 }
 
@@ -296,6 +300,10 @@ func (s *ClientSocket) onPacket(p Packet) bool {
 		if s.opts.Protocol == ProtocolV4 {
 			s.enqueueControlLocked(Packet{Type: PacketPong})
 			s.resetPingTimeoutLocked()
+			if s.opts.OnPing != nil {
+				s.mu.Unlock()
+				return s.deliver(clientEvent{ping: true})
+			}
 		}
 	case PacketPong:
 		if s.opts.Protocol == ProtocolV3 {
@@ -335,6 +343,10 @@ func (s *ClientSocket) deliverLoop() {
 			if !s.isForcedClose() {
 				s.handle(ev)
 			}
+		case <-s.pingSent:
+			if !s.isForcedClose() {
+				s.handle(clientEvent{ping: true})
+			}
 		case <-s.closing:
 			s.wg.Wait()
 			s.cancel() // no-op when torn down already; releases the context otherwise
@@ -359,6 +371,8 @@ func (s *ClientSocket) drainEvents() {
 		select {
 		case ev := <-s.events:
 			s.handle(ev)
+		case <-s.pingSent:
+			s.handle(clientEvent{ping: true})
 		default:
 			return
 		}
@@ -366,6 +380,12 @@ func (s *ClientSocket) drainEvents() {
 }
 
 func (s *ClientSocket) handle(ev clientEvent) {
+	if ev.ping {
+		if fn := s.opts.OnPing; fn != nil {
+			s.callHandler("OnPing", fn)
+		}
+		return
+	}
 	if ev.upgrade != "" {
 		if fn := s.opts.OnUpgrade; fn != nil {
 			s.callHandler("OnUpgrade", func() { fn(ev.upgrade) })
@@ -439,8 +459,23 @@ func (s *ClientSocket) writeLoop() {
 				reason = ReasonTransportClose
 			}
 			s.closeWith(reason, fmt.Errorf("engineio: write to %s transport: %w", tr.name(), err))
+		} else if s.opts.Protocol == ProtocolV3 && s.opts.OnPing != nil && hasPing(batch) {
+			select { // coalesced: a slow handler must not hold the writer back
+			case s.pingSent <- struct{}{}:
+			default:
+			}
 		}
 	}
+}
+
+// hasPing reports whether batch holds a heartbeat ping.
+func hasPing(batch []Packet) bool {
+	for _, p := range batch {
+		if p.Type == PacketPing {
+			return true
+		}
+	}
+	return false
 }
 
 // takeBatchLocked removes the packets of the next write from the queue. Over polling it

@@ -98,6 +98,15 @@ type DialOptions struct {
 	// OnUpgrade is called on the delivery goroutine when the connection has switched
 	// transport, with the new transport's name (Node: the "upgrade" event).
 	OnUpgrade func(transport string)
+
+	// OnPing is called on the delivery goroutine on each heartbeat (Node: the "ping"
+	// event, which socket.io-client's Manager re-emits). With protocol 4 it is called when
+	// a ping arrives from the server (after the pong is queued), in order with the
+	// messages around it. With protocol 3 it is called once the client's own ping has
+	// been written (engine.io-client 3.x emits "ping" when its ping is flushed); that call
+	// is not ordered with messages, and pings written while an earlier call is still
+	// pending are reported once. Default: nothing is called.
+	OnPing func()
 }
 
 // Defaults of DialOptions.

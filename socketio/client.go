@@ -60,7 +60,7 @@ func (srv *Server) ServeConn(conn EngineConn) {
 		c.mu.Unlock()
 	}
 	if conn.Protocol() == 3 {
-		c.guard(func() { c.connect("/", map[string]any{}) })
+		c.guard(func() { c.connect("/", map[string]any{}, nil) })
 	}
 }
 
@@ -135,7 +135,7 @@ func (c *client) protocolError(err error) {
 }
 
 func (c *client) onPacket(p *parser.Packet) {
-	name, auth, err := c.parseNamespace(p)
+	name, auth, query, err := c.parseNamespace(p)
 	if err != nil {
 		c.protocolError(err)
 		return
@@ -145,7 +145,7 @@ func (c *client) onPacket(p *parser.Packet) {
 	c.mu.Unlock()
 	switch {
 	case s == nil && p.Type == parser.Connect:
-		c.connect(name, auth)
+		c.connect(name, auth, query)
 	case s != nil && p.Type != parser.Connect && p.Type != parser.ConnectError:
 		s.onPacket(p)
 	default:
@@ -154,8 +154,9 @@ func (c *client) onPacket(p *parser.Packet) {
 }
 
 // parseNamespace returns the namespace name and the auth payload of p: the CONNECT data
-// for v5, the namespace's query for v4 ("/admin?token=abc").
-func (c *client) parseNamespace(p *parser.Packet) (string, map[string]any, error) {
+// for v5, the namespace's query for v4 ("/admin?token=abc"), which it also returns as
+// query (nil for v5) to be merged into the handshake query, as socket.io 2.x does.
+func (c *client) parseNamespace(p *parser.Packet) (string, map[string]any, url.Values, error) {
 	name := p.Namespace
 	if name == "" {
 		name = "/"
@@ -164,15 +165,16 @@ func (c *client) parseNamespace(p *parser.Packet) (string, map[string]any, error
 	if c.conn.Protocol() == 3 {
 		u, err := url.Parse(name)
 		if err != nil {
-			return "", nil, fmt.Errorf("socketio: namespace %q: %w", name, err)
+			return "", nil, nil, fmt.Errorf("socketio: namespace %q: %w", name, err)
 		}
-		for k, v := range u.Query() {
+		query := u.Query()
+		for k, v := range query {
 			auth[k] = v[len(v)-1]
 		}
 		if u.Path != "" {
 			name = u.Path
 		}
-		return name, auth, nil
+		return name, auth, query, nil
 	}
 	if p.Type == parser.Connect && p.Data != nil {
 		var b []byte
@@ -183,13 +185,13 @@ func (c *client) parseNamespace(p *parser.Packet) (string, map[string]any, error
 			b, _ = json.Marshal(d)
 		}
 		if err := json.Unmarshal(b, &auth); err != nil || auth == nil {
-			return "", nil, fmt.Errorf("socketio: CONNECT to %q: the auth payload must be a JSON object", name)
+			return "", nil, nil, fmt.Errorf("socketio: CONNECT to %q: the auth payload must be a JSON object", name)
 		}
 	}
-	return name, auth, nil
+	return name, auth, nil, nil
 }
 
-func (c *client) connect(name string, auth map[string]any) {
+func (c *client) connect(name string, auth map[string]any, query url.Values) {
 	nsp := c.srv.namespaceFor(name, auth)
 	if nsp == nil {
 		c.log.Debug("socket.io: CONNECT to unknown namespace", "nsp", name)
@@ -200,7 +202,7 @@ func (c *client) connect(name string, auth map[string]any) {
 		c.writePacket(&parser.Packet{Type: parser.ConnectError, Namespace: name, Data: data})
 		return
 	}
-	nsp.add(c, auth)
+	nsp.add(c, auth, query)
 }
 
 // connected registers s as the client's socket for its namespace.

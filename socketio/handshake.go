@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 )
 
@@ -23,7 +24,9 @@ type Handshake struct {
 	Issued int64 `json:"issued"`
 	// URL is the request URI of the handshake request.
 	URL string `json:"url"`
-	// Query is the handshake request's query.
+	// Query is the handshake request's query; for a v4 client (socket.io 2.x) that
+	// connected to a namespace with a query ("/admin?token=abc"), the namespace query's
+	// keys replace the request's same-named keys, as socket.io 2.x does.
 	Query url.Values `json:"query"`
 	// Auth is the CONNECT packet's payload (v5), or the namespace query (v4 clients).
 	Auth map[string]any `json:"auth"`
@@ -38,7 +41,9 @@ func (h *Handshake) DecodeAuth(v any) error {
 	return json.Unmarshal(b, v)
 }
 
-func buildHandshake(conn EngineConn, auth map[string]any) *Handshake {
+// buildHandshake describes conn; nsQuery (v4 only, else nil) is merged over the request
+// query, its keys winning. Node 2.x: Object.assign({}, requestQuery, query).
+func buildHandshake(conn EngineConn, auth map[string]any, nsQuery url.Values) *Handshake {
 	now := time.Now()
 	h := &Handshake{
 		Time:    now,
@@ -57,6 +62,9 @@ func buildHandshake(conn EngineConn, auth map[string]any) *Handshake {
 		h.Secure = r.TLS != nil
 		h.URL = r.URL.RequestURI()
 		h.Query = r.URL.Query()
+	}
+	for k, v := range nsQuery {
+		h.Query[k] = slices.Clone(v)
 	}
 	return h
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/url"
 	"regexp"
 	"slices"
 	"sync"
@@ -207,9 +208,10 @@ func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, arg
 	return a.ServerSideEmitWithAck(ctx, append([]any{event}, args...))
 }
 
-// add runs the connection of client c to this namespace. Node: namespace._add.
-func (n *Namespace) add(c *client, auth map[string]any) {
-	s := n.createSocket(c, auth)
+// add runs the connection of client c to this namespace; query is the v4 namespace
+// query (nil for v5). Node: namespace._add.
+func (n *Namespace) add(c *client, auth map[string]any, query url.Values) {
+	s := n.createSocket(c, auth, query)
 	rec := n.srv.opts.ConnectionStateRecovery
 	if !(rec != nil && *rec.SkipMiddlewares && s.recovered) {
 		n.mu.RLock()
@@ -277,7 +279,7 @@ func (n *Namespace) sendConnectError(c *client, err error) {
 
 // createSocket makes a socket, restored from a session when the auth carries a valid
 // pid and offset. Node: namespace._createSocket.
-func (n *Namespace) createSocket(c *client, auth map[string]any) *Socket {
+func (n *Namespace) createSocket(c *client, auth map[string]any, query url.Values) *Socket {
 	s := &Socket{nsp: n, client: c, log: n.log}
 	if n.srv.opts.ConnectionStateRecovery != nil {
 		pid, _ := auth["pid"].(string)
@@ -290,7 +292,7 @@ func (n *Namespace) createSocket(c *client, auth map[string]any) *Socket {
 			if sess != nil {
 				s.id, s.pid, s.data, s.recovered = sess.SID, sess.PID, sess.Data, true
 				s.missed = sess.MissedPackets
-				s.handshake = buildHandshake(c.conn, auth)
+				s.handshake = buildHandshake(c.conn, auth, query)
 				s.log = n.srv.opts.Logger.With("component", "socket.io:socket", "nsp", n.name, "sid", s.id)
 				n.adapter.AddAll(s.id, sess.Rooms)
 				return s
@@ -306,7 +308,7 @@ func (n *Namespace) createSocket(c *client, auth map[string]any) *Socket {
 	default:
 		s.id = newSocketID()
 	}
-	s.handshake = buildHandshake(c.conn, auth)
+	s.handshake = buildHandshake(c.conn, auth, query)
 	s.log = n.srv.opts.Logger.With("component", "socket.io:socket", "nsp", n.name, "sid", s.id)
 	return s
 }

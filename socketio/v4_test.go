@@ -46,6 +46,37 @@ func TestV4NamespaceWithQuery(t *testing.T) {
 	expectOpen(t, c)
 }
 
+// socket.io 2.5.1 (socket.js buildHandshake) merges the namespace query over the engine
+// request's query: Object.assign({}, requestQuery, query), so the namespace's keys win.
+func TestV4NamespaceQueryMergedIntoHandshake(t *testing.T) {
+	srv, _ := newServer(t, nil)
+	var main, admin *socketio.Socket
+	srv.OnConnection(func(s *socketio.Socket) { main = s })
+	srv.Of("/admin").OnConnection(func(s *socketio.Socket) { admin = s })
+	c := dial(t, srv, 3) // request query: EIO=3&transport=websocket&token=q1
+	next(t, c)
+	c.Deliver("0/admin?token=abc&x=1&x=2,")
+	if m := next(t, c); m != "0/admin," {
+		t.Fatalf("reply = %q, want 0/admin,", m)
+	}
+	if admin == nil {
+		t.Fatal("no connection on /admin")
+	}
+	q := admin.Handshake().Query
+	if got := q["token"]; len(got) != 1 || got[0] != "abc" {
+		t.Errorf("query token = %q, want [abc] (the namespace query wins)", got)
+	}
+	if got := q["x"]; len(got) != 2 || got[0] != "1" || got[1] != "2" {
+		t.Errorf("query x = %q, want [1 2]", got)
+	}
+	if q.Get("EIO") != "3" || q.Get("transport") != "websocket" {
+		t.Errorf("query = %v, want the request's other keys kept", q)
+	}
+	if got := main.Handshake().Query.Get("token"); got != "q1" {
+		t.Errorf("main namespace query token = %q, want the request's q1", got)
+	}
+}
+
 func TestV4Errors(t *testing.T) {
 	srv, _ := newServer(t, nil)
 	srv.Of("/private").Use(func(*socketio.Socket) error { return errors.New("nope") })

@@ -19,10 +19,6 @@ type target struct {
 	// start starts a server (with connection state recovery when recovery is set) for
 	// the test and returns its base URL.
 	start func(t *testing.T, recovery bool) string
-	// noNamespaceQuery: the server does not add the query of a protocol v4 CONNECT
-	// ("0/admin?token=abc,") to the socket's handshake query, as socket.io 2.x does.
-	// Known divergence of our socketio server, reported to its owner.
-	noNamespaceQuery bool
 	// onlyV4: the server speaks only protocol 4 (a protocol 5 client must be refused);
 	// our server serves both revisions on one endpoint.
 	onlyV4 bool
@@ -32,7 +28,7 @@ var targets = []target{
 	{name: "node socket.io 4.8.4", protocol: 5, start: startNode(false)},
 	{name: "node socket.io 2.5.1", protocol: 4, start: startNode(true), onlyV4: true},
 	{name: "go socketio", protocol: 5, start: startGo},
-	{name: "go socketio EIO3", protocol: 4, start: startGo, noNamespaceQuery: true},
+	{name: "go socketio EIO3", protocol: 4, start: startGo},
 }
 
 func startNode(v2 bool) func(t *testing.T, recovery bool) string {

@@ -150,6 +150,9 @@ func testAuthQuery(t *testing.T, d *driver, m mode) {
 	if diff := cmp.Diff(map[string]any{"token": "abc", "n": "1"}, sa.Handshake().Auth); diff != "" {
 		t.Errorf("Auth from the namespace query (-want +got):\n%s", diff)
 	}
+	if q := sa.Handshake().Query; q.Get("token") != "abc" || q.Get("n") != "1" {
+		t.Errorf("Query = %v, want token=abc and n=1 from the namespace query", q)
+	}
 	// The engine handshake query (opts.query).
 	b := w.open("b", "/", map[string]any{"query": map[string]any{"q": "1"}})
 	w.waitOpen(b)
@@ -165,6 +168,14 @@ func testAuthQuery(t *testing.T, d *driver, m mode) {
 		break
 	}
 	b.wantKind("connect")
+	// A socket with its own query on b's Manager: socket.io 2.x merges the CONNECT's
+	// namespace query over the engine query (q=1), the namespace's keys winning.
+	c := w.openOn("c", b, "/admin", map[string]any{"query": map[string]any{"q": "2", "token": "xyz"}})
+	_, sc := w.connect(c, "/admin")
+	q := sc.Handshake().Query
+	if q.Get("q") != "2" || len(q["q"]) != 1 || q.Get("token") != "xyz" || q.Get("EIO") != "3" {
+		t.Errorf("Query = %v, want q=2 and token=xyz (namespace query over the engine's q=1), EIO=3", q)
+	}
 }
 
 // testMiddlewareErrors: a namespace middleware refuses the connection. v5
