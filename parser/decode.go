@@ -91,7 +91,8 @@ func (d *JSONDecoder) Decode(f Frame) (*Packet, error) {
 // decodeText decodes one text frame the way socket.io-parser's decodeString reads
 // it, and returns the number of attachments that must follow.
 func (d *JSONDecoder) decodeText(b []byte) (*Packet, int, error) {
-	p := Packet{Namespace: "/"}
+	c := &decoded{Packet: Packet{Namespace: "/"}}
+	p := &c.Packet
 	i := 0
 	// Type: Number(str.charAt(0)). An empty frame or a whitespace character is 0.
 	switch {
@@ -113,7 +114,7 @@ func (d *JSONDecoder) decodeText(b []byte) (*Packet, int, error) {
 	n := 0
 	if binary {
 		// Attachment count: everything up to the first '-', read with Number().
-		j := bytes.IndexByte(b[i:], '-')
+		j := indexByte(b[i:], '-')
 		if j < 0 {
 			return nil, 0, fmt.Errorf("%w: %s header has no '-' after the attachment count", ErrInvalidAttachments, wire)
 		}
@@ -169,7 +170,11 @@ func (d *JSONDecoder) decodeText(b []byte) (*Packet, int, error) {
 	if i < len(b) {
 		payload := b[i:]
 		s := scanner{data: payload, nAtt: n}
-		bad, err := s.document()
+		var bad bool
+		var err error
+		if n > 0 || !valid(payload) {
+			bad, err = s.document() // placeholders to check, or an error to report
+		}
 		if err != nil {
 			hint := ""
 			if c := payload[0]; c != '{' && c != '[' && c != '"' && c != 't' && c != 'f' && c != 'n' && c != '-' && !isDigit(c) {
@@ -184,26 +189,25 @@ func (d *JSONDecoder) decodeText(b []byte) (*Packet, int, error) {
 		if bad {
 			return nil, 0, fmt.Errorf("%w: %s with %d attachments has the placeholder %s; num must be an integer in [0, %d)", ErrInvalidPlaceholder, wire, n, s.bad, n)
 		}
-		p.Data = json.RawMessage(payload)
+		c.raw = json.RawMessage(payload)
+		c.Data = boxRaw(&c.raw)
 	}
-	if n == 1 {
-		// The common single attachment: one allocation for the packet and its slice.
-		c := &packetWithOne{Packet: p}
+	switch {
+	case n == 1:
 		c.Attachments = c.one[:0:1]
-		return &c.Packet, n, nil
+	case n > 1:
+		c.Attachments = make([][]byte, 0, n)
 	}
-	pp := new(Packet)
-	*pp = p
-	if n > 1 {
-		pp.Attachments = make([][]byte, 0, n)
-	}
-	return pp, n, nil
+	return &c.Packet, n, nil
 }
 
-// packetWithOne holds a packet and the backing array of its single attachment.
-type packetWithOne struct {
+// decoded holds a decoded packet with the backing array of a single attachment and
+// the json.RawMessage its Data points at (boxRaw): one allocation for the common
+// packet.
+type decoded struct {
 	Packet
 	one [1][]byte
+	raw json.RawMessage
 }
 
 // parseAckID reads an ack id run (digits and JavaScript whitespace) as Number() does.

@@ -72,8 +72,9 @@ func (p *JSONParser) Encode(pkt *Packet) ([]Frame, error) {
 		if err := p.checkAttachmentCount(t, natt); err != nil {
 			return nil, err
 		}
-		frames := make([]Frame, 1+natt)
-		frames[0] = Frame{Data: p.appendHeader(make([]byte, 0, headerLen(nsp)), t, natt, nsp, pkt)}
+		frames, buf := newFrames(1+natt, headerSize(natt, nsp, pkt))
+		buf = p.appendHeader(buf, t, natt, nsp, pkt)
+		frames[0] = Frame{Data: buf[:len(buf):len(buf)]}
 		for i, a := range pkt.Attachments {
 			frames[1+i] = Frame{Data: a, Binary: true}
 		}
@@ -86,17 +87,55 @@ func (p *JSONParser) Encode(pkt *Packet) ([]Frame, error) {
 		if frames, ok, err := p.encodeFlat(pkt, t, nsp, args); ok || err != nil {
 			return frames, err
 		}
+		if frames, ok := p.encodeShallow(pkt, t, nsp, args); ok {
+			return frames, nil
+		}
 	}
 	return p.encodeGeneral(pkt, t, nsp, data)
 }
 
+// headerLen bounds the length of any header for nsp.
 func headerLen(nsp string) int { return 1 + 21 + len(nsp) + 1 + 20 }
+
+// headerSize is the exact length of the header appendHeader writes.
+func headerSize(natt int, nsp string, pkt *Packet) int {
+	n := 1
+	if natt > 0 {
+		n += decimalLen(uint64(natt)) + 1
+	}
+	if nsp != "" {
+		n += len(nsp) + 1
+	}
+	if pkt.HasID {
+		n += decimalLen(pkt.ID)
+	}
+	return n
+}
+
+// decimalLen is the number of decimal digits of v.
+func decimalLen(v uint64) int {
+	n := 1
+	for v >= 10 {
+		v /= 10
+		n++
+	}
+	return n
+}
+
+// appendSmallUint is strconv.AppendUint for the small numbers of headers and
+// placeholders, a digit at a time below 10.
+func appendSmallUint(b []byte, v uint64) []byte {
+	if v < 10 {
+		return append(b, byte('0'+v))
+	}
+	return strconv.AppendUint(b, v, 10)
+}
 
 // appendHeader writes <type>[<n>-][<nsp>,][<id>].
 func (p *JSONParser) appendHeader(b []byte, t Type, natt int, nsp string, pkt *Packet) []byte {
 	if natt > 0 {
 		b = append(b, byte('0'+t+3))
-		b = strconv.AppendInt(b, int64(natt), 10)
+		b = appendSmallUint(b, uint64(natt))
 		b = append(b, '-')
 	} else {
 		b = append(b, byte('0'+t))
@@ -106,7 +145,7 @@ func (p *JSONParser) appendHeader(b []byte, t Type, natt int, nsp string, pkt *P
 		b = append(b, ',')
 	}
 	if pkt.HasID {
-		b = strconv.AppendUint(b, pkt.ID, 10)
+		b = appendSmallUint(b, pkt.ID)
 	}
 	return b
 }
@@ -124,9 +163,10 @@ func (p *JSONParser) checkAttachmentCount(t Type, n int) error {
 	return nil
 }
 
-// encodeFlat is the fast path: Data is []any whose elements are all written without
-// the JSON codec. It sizes the text frame exactly and allocates only it and the
-// frames slice. ok is false when an element needs the general path.
+// encodeFlat is the fast path: Data is []any whose elements are all scalars,
+// json.RawMessage or []byte. It sizes the text frame (exactly but for numbers) and
+// allocates only it and the frames, together when they are small (newFrames). ok is
+// false when an element needs the general path.
 func (p *JSONParser) encodeFlat(pkt *Packet, t Type, nsp string, args []any) (frames []Frame, ok bool, err error) {
 	size := 2 // [ ]
 	natt := 0
@@ -156,7 +196,7 @@ func (p *JSONParser) encodeFlat(pkt *Packet, t Type, nsp string, args []any) (fr
 		case json.Number:
 			size += len(v)
 		case []byte:
-			size += len(placeholderPrefix) + 21
+			size += len(placeholderPrefix) + decimalLen(uint64(natt)) + 1
 			natt++
 		case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
 			size += 20
@@ -169,10 +209,9 @@ func (p *JSONParser) encodeFlat(pkt *Packet, t Type, nsp string, args []any) (fr
 	if err := p.checkAttachmentCount(t, natt); err != nil {
 		return nil, true, err
 	}
-	buf := make([]byte, 0, headerLen(nsp)+size)
+	frames, buf := newFrames(1+natt, headerSize(natt, nsp, pkt)+size)
 	buf = p.appendHeader(buf, t, natt, nsp, pkt)
 	start := len(buf)
-	frames = make([]Frame, 1+natt)
 	natt = 0
 	buf = append(buf, '[')
 	for i, v := range args {
@@ -200,7 +239,7 @@ func (p *JSONParser) encodeFlat(pkt *Packet, t Type, nsp string, args []any) (fr
 			}
 		case []byte:
 			buf = append(buf, placeholderPrefix...)
-			buf = strconv.AppendInt(buf, int64(natt), 10)
+			buf = appendSmallUint(buf, uint64(natt))
 			buf = append(buf, '}')
 			natt++
 			frames[natt] = Frame{Data: v, Binary: true}
@@ -221,24 +260,30 @@ func (p *JSONParser) encodeFlat(pkt *Packet, t Type, nsp string, args []any) (fr
 	if natt > 0 {
 		wire += 3
 	}
-	if err := checkPayload(p.opts.Revision, wire, buf[start:]); err != nil {
+	if argsValid(p.opts.Revision, t, args) {
+		// checkPayload would accept it: skip re-reading the payload.
+	} else if err := checkPayload(p.opts.Revision, wire, buf[start:]); err != nil {
 		return nil, true, err
 	}
-	frames[0] = Frame{Data: buf}
+	frames[0] = Frame{Data: buf[:len(buf):len(buf)]}
 	return frames, true, nil
 }
 
 var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
-// encodeGeneral writes any Data into a scratch buffer, then copies header and
-// payload into an exactly sized text frame.
+// encodeGeneral writes any Data into a pooled scratch buffer, then copies header and
+// payload into an exactly sized text frame. (The scratch cannot live on the stack:
+// it goes through the recursive appendValue, which escape analysis gives up on.)
 func (p *JSONParser) encodeGeneral(pkt *Packet, t Type, nsp string, data any) ([]Frame, error) {
 	sp := scratchPool.Get().(*[]byte)
-	defer func() {
-		if cap(*sp) <= 64<<10 {
-			scratchPool.Put(sp)
-		}
-	}()
+	frames, err := p.encodeGeneralInto(sp, pkt, t, nsp, data)
+	if cap(*sp) <= 64<<10 {
+		scratchPool.Put(sp)
+	}
+	return frames, err
+}
+
+func (p *JSONParser) encodeGeneralInto(sp *[]byte, pkt *Packet, t Type, nsp string, data any) ([]Frame, error) {
 	e := encState{codec: p.opts.JSON}
 	pre := len(pkt.Attachments)
 	if raw, ok := data.(json.RawMessage); ok && pre > 0 {
@@ -270,11 +315,10 @@ func (p *JSONParser) encodeGeneral(pkt *Packet, t Type, nsp string, data any) ([
 	if err := checkPayload(p.opts.Revision, wire, payload); err != nil {
 		return nil, err
 	}
-	buf := make([]byte, 0, headerLen(nsp)+len(payload))
+	frames, buf := newFrames(1+natt, headerSize(natt, nsp, pkt)+len(payload))
 	buf = p.appendHeader(buf, t, natt, nsp, pkt)
 	buf = append(buf, payload...)
-	frames := make([]Frame, 1+natt)
-	frames[0] = Frame{Data: buf}
+	frames[0] = Frame{Data: buf[:len(buf):len(buf)]}
 	for i, a := range pkt.Attachments {
 		frames[1+i] = Frame{Data: a, Binary: true}
 	}
@@ -317,7 +361,7 @@ func (e *encState) appendValue(b []byte, v any) ([]byte, error) {
 		return appendNumber(b, v)
 	case []byte:
 		b = append(b, placeholderPrefix...)
-		b = strconv.AppendInt(b, int64(e.next), 10)
+		b = appendSmallUint(b, uint64(e.next))
 		e.next++
 		e.atts = append(e.atts, v)
 		return append(b, '}'), nil
@@ -352,6 +396,9 @@ func (e *encState) appendValue(b []byte, v any) ([]byte, error) {
 		}
 		if err := e.enter(); err != nil {
 			return b, err
+		}
+		if len(v) <= smallMap {
+			return e.appendSmallMap(b, v)
 		}
 		keys := make([]string, 0, len(v))
 		for k := range v {
@@ -391,4 +438,47 @@ func (e *encState) enter() error {
 		return fmt.Errorf("%w: nested deeper than %d (a cycle?)", ErrUnsupportedValue, maxDepth)
 	}
 	return nil
+}
+
+// smallMap is the size up to which a map[string]any is sorted on the stack.
+const smallMap = 8
+
+// appendSmallMap writes a map of at most smallMap entries: entries are collected and
+// sorted (insertion sort, by key as encoding/json sorts them) in a stack array, with
+// no lookup or allocation. The caller has entered the map's depth.
+func (e *encState) appendSmallMap(b []byte, m map[string]any) ([]byte, error) {
+	var kv [smallMap]struct {
+		k string
+		v any
+	}
+	n := 0
+	for k, v := range m {
+		if n == len(kv) {
+			n++ // grown by another goroutine while we read it (a data race): stop
+			break
+		}
+		j := n
+		for ; j > 0 && kv[j-1].k > k; j-- {
+			kv[j] = kv[j-1]
+		}
+		kv[j].k, kv[j].v = k, v
+		n++
+	}
+	if n > len(kv) {
+		return b, fmt.Errorf("%w: a map[string]any changed while it was encoded", ErrUnsupportedValue)
+	}
+	b = append(b, '{')
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendQuoted(b, kv[i].k)
+		b = append(b, ':')
+		var err error
+		if b, err = e.appendValue(b, kv[i].v); err != nil {
+			return b, err
+		}
+	}
+	e.depth--
+	return append(b, '}'), nil
 }

@@ -62,6 +62,9 @@ func trimJSSpace(b []byte) []byte {
 // jsNumber converts b as JavaScript's Number(string) does (ECMA-262
 // StringToNumber); ok is false where Number() returns NaN.
 func jsNumber(b []byte) (f float64, ok bool) {
+	if n, ok := smallUint(b); ok {
+		return float64(n), true // the common "1": no trimming, no ParseFloat
+	}
 	b = trimJSSpace(b)
 	if len(b) == 0 {
 		return 0, true
@@ -201,4 +204,20 @@ func jsNumberString(f float64) string {
 		sb.WriteString(strconv.Itoa(n - 1))
 	}
 	return sb.String()
+}
+
+// smallUint reads b when it is 1 to 15 decimal digits (any leading zeros), a value
+// that float64 holds exactly, as both Number() and JSON read it.
+func smallUint(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 15 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if !isDigit(c) {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
 }

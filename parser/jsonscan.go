@@ -1,8 +1,10 @@
 package parser
 
 import (
+	"bytes"
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 )
 
@@ -82,6 +84,16 @@ func (s *scanner) value(i int) (end int, bad bool, err error) {
 	}
 }
 
+// elem is value with the string case first and without a call: most elements of
+// arrays and objects are strings.
+func (s *scanner) elem(i int) (end int, bad bool, err error) {
+	if i < len(s.data) && s.data[i] == '"' {
+		end, err = s.str(i)
+		return end, false, err
+	}
+	return s.value(i)
+}
+
 func (s *scanner) literal(i int, lit string) (int, bool, error) {
 	if len(s.data)-i >= len(lit) && string(s.data[i:i+len(lit)]) == lit {
 		return i + len(lit), false, nil
@@ -94,14 +106,16 @@ func (s *scanner) str(i int) (int, error) {
 	d := s.data
 	i++
 	for {
-		// fast skip of plain bytes, a word at a time, then bytewise
-		i += plainPrefixBytes(d[i:], false)
-		for i < len(d) {
-			c := d[i]
-			if c == '"' || c == '\\' || c < 0x20 {
-				break
+		// Plain bytes, a word (or a vector) at a time; the first word inline, as
+		// most strings end in it.
+		if i+8 <= len(d) {
+			if m := decodeMask(le64(d[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+			} else {
+				i = stringRun(d, i+8)
 			}
-			i++
+		} else {
+			i = stringRun(d, i)
 		}
 		if i >= len(d) {
 			return i, s.errAt(i, "unterminated string")
@@ -191,7 +205,7 @@ func (s *scanner) array(i int) (int, bool, error) {
 		return i + 1, false, nil
 	}
 	for {
-		end, bad, err := s.value(i)
+		end, bad, err := s.elem(i)
 		if err != nil {
 			return end, false, err
 		}
@@ -243,7 +257,7 @@ func (s *scanner) object(i int) (int, bool, error) {
 		}
 		i = skipWS(d, i+1)
 		vStart := i
-		end, bad, err := s.value(i)
+		end, bad, err := s.elem(i)
 		if err != nil {
 			return end, false, err
 		}
@@ -296,6 +310,9 @@ func placeholderIndex(num []byte, n int) (int, bool) {
 	if num == nil {
 		return 0, false
 	}
+	if v, ok := smallUint(num); ok {
+		return int(v), v < uint64(n)
+	}
 	f, err := strconv.ParseFloat(string(num), 64)
 	if err != nil || f != math.Trunc(f) || f < 0 || f >= float64(n) {
 		return 0, false
@@ -304,12 +321,19 @@ func placeholderIndex(num []byte, n int) (int, bool) {
 }
 
 // jsonStringEquals reports whether the JSON string literal raw (with quotes) decodes
-// to want (an ASCII string). It does not allocate.
+// to want (an ASCII string without '\\'). It does not allocate.
 func jsonStringEquals(raw []byte, want string) bool {
 	if len(raw) < 2 {
 		return false
 	}
 	raw = raw[1 : len(raw)-1]
+	switch {
+	case len(raw) == len(want):
+		// Equal bytes, or an escape (which makes the decoded string shorter).
+		return string(raw) == want
+	case len(raw) < len(want) || bytes.IndexByte(raw, '\\') < 0:
+		return false
+	}
 	j := 0
 	for i := 0; i < len(raw); {
 		if j >= len(want) {

@@ -98,27 +98,26 @@ var escapeLen = func() (t [utf8.RuneSelf]uint8) {
 // quotedLen returns len(appendQuoted(nil, s)).
 func quotedLen(s string) int {
 	n := 2
-	for i := 0; i < len(s); {
-		if k := plainPrefix(s[i:], true); k > 0 {
-			n += k
-			i += k
-			continue
+	for {
+		k := plainLen(s)
+		n += k
+		s = s[k:]
+		if len(s) == 0 {
+			return n
 		}
-		c := s[i]
-		if c < utf8.RuneSelf {
+		if c := s[0]; c < utf8.RuneSelf {
 			n += int(escapeLen[c])
-			i++
+			s = s[1:]
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := utf8.DecodeRuneInString(s)
 		if r == utf8.RuneError && size == 1 {
 			n += 3 // U+FFFD
 		} else {
 			n += size
 		}
-		i += size
+		s = s[size:]
 	}
-	return n
 }
 
 const hexDigits = "0123456789abcdef"
@@ -127,20 +126,29 @@ const hexDigits = "0123456789abcdef"
 // control characters are escaped (U+2028, U+2029, <, >, & are not); invalid UTF-8
 // bytes become U+FFFD, as when Node decodes them.
 func appendQuoted(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if k := plainPrefix(s[i:], true); k > 0 {
-			i += k
-			continue
+	k := 0
+	if len(s) < 8 { // short: no call
+		for k < len(s) && plainByte[s[k]] {
+			k++
 		}
-		c := s[i]
+	} else {
+		k = plainLen(s)
+	}
+	if k == len(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	b = append(b, '"')
+	for {
+		k := plainLen(s)
+		b = append(b, s[:k]...)
+		s = s[k:]
+		if len(s) == 0 {
+			return append(b, '"')
+		}
+		c := s[0]
 		if c < utf8.RuneSelf {
-			if escapeLen[c] == 1 {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':
 				b = append(b, '\\', c)
@@ -157,20 +165,15 @@ func appendQuoted(b []byte, s string) []byte {
 			default:
 				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 			}
-			i++
-			start = i
+			s = s[1:]
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := utf8.DecodeRuneInString(s)
 		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
 			b = append(b, "\uFFFD"...)
-			i++
-			start = i
-			continue
+		} else {
+			b = append(b, s[:size]...)
 		}
-		i += size
+		s = s[size:]
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

@@ -1,6 +1,9 @@
 package parser
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // reservedEvents are the event names socket.io-parser 4.x refuses in an EVENT
 // (RESERVED_EVENTS): they have a meaning of their own on one side or the other.
@@ -65,6 +68,14 @@ func checkPayload(rev Revision, t Type, payload []byte) error {
 				if err != nil {
 					return fmt.Errorf("%w: %s event name: %w", ErrInvalidEventName, t, err)
 				}
+				if name := payload[i+1 : end-1]; indexByte(name, '\\') < 0 {
+					// No escape: compare the bytes (the common case, without a loop).
+					switch string(name) {
+					case "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener":
+						return fmt.Errorf("%w: %q is a reserved event name (protocol v5)", ErrInvalidEventName, string(name))
+					}
+					return nil
+				}
 				for _, r := range reservedEvents {
 					if jsonStringEquals(payload[i:end], r) {
 						return fmt.Errorf("%w: %q is a reserved event name (protocol v5)", ErrInvalidEventName, r)
@@ -98,5 +109,27 @@ func describe(v []byte) string {
 	case c == '-' || isDigit(c):
 		return "a number"
 	}
-	return fmt.Sprintf("%q", v[:min(len(v), 16)])
+	return strconv.Quote(string(v[:min(len(v), 16)])) // a copy: v does not escape
+}
+
+// argsValid reports, from the Go values, that checkPayload accepts the array args of
+// an EVENT or ACK (with or without binary): an ACK takes any array, an EVENT one
+// whose first element is a string that is not reserved (v5) or an integer. False
+// means "ask checkPayload", not "invalid".
+func argsValid(rev Revision, t Type, args []any) bool {
+	switch t {
+	case Ack:
+		return true
+	case Event:
+		if len(args) == 0 {
+			return false
+		}
+		switch v := args[0].(type) {
+		case string:
+			return rev == V4 || !IsReservedEvent(v)
+		case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+			return true
+		}
+	}
+	return false
 }

@@ -159,7 +159,7 @@ function update(goFile, mdFile, nodeFile, command) {
 
   let md = fs.existsSync(mdFile) ? fs.readFileSync(mdFile, "utf8") : "# Benchmarks\n\nMeasured figures, each section written by the script it names.\n";
   const re = /<!-- parser:begin[\s\S]*?<!-- parser:end -->/;
-  md = re.test(md) ? md.replace(re, section) : md.trimEnd() + "\n\n" + section + "\n";
+  md = re.test(md) ? md.replace(re, () => section) : md.trimEnd() + "\n\n" + section + "\n";
   fs.writeFileSync(mdFile, md);
   console.log(section);
 }
