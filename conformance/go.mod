@@ -35,6 +35,9 @@ require (
 require (
 	github.com/coder/websocket v1.8.15
 	github.com/gosockio/gosockio/adapter/redis v0.0.0-00010101000000-000000000000
+	github.com/gosockio/gosockio/parser/msgpack v0.0.0-00010101000000-000000000000
 )
 
 replace github.com/gosockio/gosockio/adapter/redis => ../adapter/redis
+
+replace github.com/gosockio/gosockio/parser/msgpack => ../parser/msgpack
