@@ -102,10 +102,12 @@ out = ["<!-- engine:begin (written by conformance/scripts/bench-engine.sh; edit 
        f"The `engineio` package's Go benchmarks (median of {len(res.get('BenchmarkHandshake',{}).get('ns/op',[]))} runs each, client and server in one process",
        "over loopback, so the client's cost is included), and idle memory per WebSocket connection.",
        "",
-       "| figure | value | ns/op | B/op | allocs/op |",
+       "| figure | value | ns/op, median (min–max) | B/op | allocs/op |",
        "|---|---:|---:|---:|---:|"]
 for label, v, name in rows:
-    out.append(f"| {label} | {v} | {fmt(med(name,'ns/op'))} | {fmt(med(name,'B/op'))} | {fmt(med(name,'allocs/op'))} |")
+    ns = res.get(name, {}).get("ns/op", [])
+    rng = f" ({fmt(min(ns))}–{fmt(max(ns))})" if len(ns) > 1 else ""
+    out.append(f"| {label} | {v} | {fmt(med(name,'ns/op'))}{rng} | {fmt(med(name,'B/op'))} | {fmt(med(name,'allocs/op'))} |")
 mb = "BenchmarkIdleWebSocketMemory"
 out.append(f"| idle websocket connection, 1000 conns, in-process: heap + stack bytes after GC per connection (`{mb}`; heap {fmt(med(mb,'heapB/idle-conn'))}, stack {fmt(med(mb,'stackB/idle-conn'))}) | {fmt(med(mb,'B/idle-conn'))} B | | | |")
 kb = idle.get("kb_per_conn_gc")
@@ -114,7 +116,7 @@ now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"
 out += ["",
         "Notes: the in-process memory figure counts the server side only approximately (the raw TCP",
         "clients live in the same heap, but hold little); the RSS figure includes everything the",
-        "process keeps per connection (Go heap, goroutine stacks, runtime and kernel-side pages counted in RSS),",
+        "process keeps per connection (Go heap, goroutine stacks, runtime overhead; kernel socket buffers are not in RSS),",
         f"and `benchserver -engine` answers the socket.io CONNECT itself (no socketio layer; the server table below",
         "has the same figure with the socketio layer).",
         "",

@@ -175,10 +175,13 @@ if len(reps) > 1:
             vs = val.get((label, s), {})
             parts.append(NAMES[s] + " " + "/".join(fmt(vs[k]) for k in sorted(vs)))
         out.append(f"- {label}: " + "; ".join(parts))
-now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-la = open("/proc/loadavg").read().split()[:3]
+times = sorted(r.get("time") or (r.get("best") or {}).get("time") or "" for r in rows)
+times = [t for t in times if t]
+span = f"{times[0].replace('T', ' ')[:16]}–{times[-1][11:16]} UTC" if times else "?"
+l1 = [float(x[1]) for x in loads]
+lrange = f"1-minute load average {min(l1):.1f}–{max(l1):.1f} during the run" if l1 else "load average not sampled"
 out.append("")
-out.append(f"Machine: {os.cpu_count()} cores shared with other work (load average {'/'.join(la)} at the end); {gover}, node {nodever}; {now}.")
+out.append(f"Machine: {os.cpu_count()} cores shared with other engineers' test runs ({lrange}); {gover}, node {nodever}; run {span}.")
 out.append("Absolute figures from this shared machine are noisy: compare within one run, as ratios.")
 out.append("")
 out.append("<details><summary>The kit's summarize.py output (ratios to raw; custom = gosockio)</summary>")

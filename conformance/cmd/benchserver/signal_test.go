@@ -1,0 +1,8 @@
+package main
+
+import (
+	"os"
+	"syscall"
+)
+
+func syscallUSR2() os.Signal { return syscall.SIGUSR2 }
