@@ -26,6 +26,9 @@ func TestPageAndClientBundle(t *testing.T) {
 	}{
 		{"/", "text/html", `<script src="/socket.io/socket.io.min.js"></script>`},
 		{"/chat.js", "javascript", `socket.emit("add user"`},
+		// ?transports= picks the client's transports: conformance/browser runs the page
+		// over polling only and websocket only with it.
+		{"/chat.js", "javascript", `get("transports")`},
 		{"/style.css", "text/css", ".messages"},
 		{"/socket.io/socket.io.min.js", "application/javascript", bundle},
 	} {

@@ -27,7 +27,11 @@
   let typing = false;
   let lastTypingTime = 0;
 
-  const socket = io();
+  // ?transports=polling, ?transports=websocket or ?transports=polling,websocket picks the
+  // client's transports (Node: the transports option); without it the client starts on
+  // polling and upgrades to websocket, the default.
+  const transports = new URLSearchParams(location.search).get("transports");
+  const socket = io(transports ? { transports: transports.split(",").filter(Boolean) } : {});
 
   // --- rendering -----------------------------------------------------------------------
 
