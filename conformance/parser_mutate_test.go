@@ -259,8 +259,8 @@ var knownDivergences = []divergence{
 		},
 	},
 	{
-		name: "v4: attachment count 0, empty or fractional",
-		reason: "socket.io-parser 3.x takes \"5-\" or \"50-\" as 0 attachments and emits the packet with its " +
+		name: "v4: attachment count 0, empty, blank or fractional",
+		reason: "socket.io-parser 3.x takes \"5-\", \"5 -\" or \"50-\" as 0 attachments (JavaScript's Number()) and emits the packet with its " +
 			"placeholders unresolved, and waits forever for 1.5 attachments; we reject such counts, as 4.x does",
 		match: func(rev parser.Revision, frames []parser.Frame, ours, _ outcome) bool {
 			return rev == parser.V4 && errors.Is(ours.Cause, parser.ErrInvalidAttachments) &&
@@ -269,8 +269,9 @@ var knownDivergences = []divergence{
 					if m == nil {
 						return false
 					}
-					f, err := strconv.ParseFloat(m[1], 64)
-					return m[1] == "" || (err == nil && (f < 1 || f != math.Trunc(f)))
+					count := strings.TrimSpace(m[1]) // Number(" ") is 0, as is Number("")
+					f, err := strconv.ParseFloat(count, 64)
+					return count == "" || (err == nil && (f < 1 || f != math.Trunc(f)))
 				})
 		},
 	},
@@ -286,7 +287,7 @@ var knownDivergences = []divergence{
 
 var (
 	placeholderAnyNum = regexp.MustCompile(`"num":(-?[0-9.eE+-]+)`)
-	binaryCount       = regexp.MustCompile(`^[56]([0-9.]*)-`)
+	binaryCount       = regexp.MustCompile(`^[56]([0-9. \t\n\r]*)-`)
 )
 
 func anyText(frames []parser.Frame, f func(string) bool) bool {
