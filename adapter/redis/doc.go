@@ -67,9 +67,23 @@
 // adapter must hash to the node of its PubSub connection; it is tested on a single
 // Redis only.
 //
+// # Redis streams
+//
+// CreateStreamsAdapter (Node: createAdapter of @socket.io/redis-streams-adapter 0.3.1)
+// appends broadcasts and room changes to a stream ("socket.io", XADD MAXLEN ~ 10000,
+// fields uid, nsp, type, data) that every server reads with XREAD BLOCK, so a server
+// whose connection drops resumes where it stopped and misses nothing; requests and
+// answers go through pub/sub, and servers are counted with PUBSUB NUMSUB (0.3.1 sends
+// no heartbeats). With connection state recovery on, the offset of an event is its
+// entry id and sessions are stored in Redis (sio:session:<pid>, PX
+// MaxDisconnectionDuration), so a client can recover on any server, Go or Node. The
+// stream reader holds a connection of its own (a *redis.Client's Conn, released on
+// Close with CLIENT UNBLOCK; with other clients Close waits up to BlockTime).
+//
 // # Tests
 //
 // The package's tests run two or three Go servers on the Redis at 127.0.0.1:6379
 // (started when absent); conformance/redisinterop runs mixed clusters with Node's
-// socket.io 4.8.4 and @socket.io/redis-adapter 8.3.0.
+// socket.io 4.8.4 and @socket.io/redis-adapter 8.3.0 or
+// @socket.io/redis-streams-adapter 0.3.1.
 package redis
