@@ -219,7 +219,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 		s.reject(w, r, errBadRequest, "reason", "GenerateID failed", "err", err)
 		return
 	}
-	c := &Socket{srv: s, id: id, req: r, protocol: uint8(protocol)}
+	c := &Socket{srv: s, id: id, req: trimRequest(r), protocol: uint8(protocol)}
 	var conn *websocket.Conn
 	if transport == TransportWebSocket {
 		conn, err = s.acceptWebSocket(w, r, id, true)

@@ -114,7 +114,10 @@ const (
 // ID returns the session id (the sid query parameter).
 func (s *Socket) ID() string { return s.id }
 
-// Request returns the handshake request. Its body has been consumed.
+// Request returns the handshake request, trimmed to what describes the client: Method,
+// URL, Proto, Header, Host, RemoteAddr, RequestURI and TLS. The rest (body, form, context,
+// net/http's per-request state) is dropped so that an idle connection does not keep it
+// alive; Context() returns context.Background(). Treat it as read-only.
 func (s *Socket) Request() *http.Request { return s.req }
 
 // Protocol returns the engine.io protocol revision of the session: 3 or 4.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,9 +26,9 @@ type client struct {
 	dec  parser.Decoder // read path only
 
 	mu     sync.Mutex
-	nsps   map[string]*Socket // namespace name -> socket; guarded by mu
-	closed bool               // guarded by mu
-	timer  *time.Timer        // connect timeout; guarded by mu
+	nsps   []*Socket   // one socket per namespace (a list: usually one); guarded by mu
+	closed bool        // guarded by mu
+	timer  *time.Timer // connect timeout; guarded by mu
 	// attachTimer closes the connection when a binary packet's attachments do not all
 	// arrive in time; started and stopped on the read path, stopped on close; guarded by mu.
 	attachTimer *time.Timer
@@ -45,7 +46,6 @@ func (srv *Server) ServeConn(conn EngineConn) {
 		enc:  p.Encoder(),
 		dec:  p.NewDecoder(),
 		log:  srv.log.With("component", "socket.io:client", "sid", conn.ID()),
-		nsps: make(map[string]*Socket),
 	}
 	if !srv.addClient(c) {
 		_ = conn.Close()
@@ -62,6 +62,23 @@ func (srv *Server) ServeConn(conn EngineConn) {
 	if conn.Protocol() == 3 {
 		c.guard(func() { c.connect("/", map[string]any{}, nil) })
 	}
+}
+
+// offStack runs fn on a short-lived goroutine and waits for it to return. The engine's
+// websocket reader is a long-lived goroutine that stays parked between messages; a
+// namespace connection (middlewares, the OnConnection handler, reflect-based On) grows a
+// stack by several KB, which the runtime then keeps for as long as the connection is
+// idle (it only halves a stack at a GC, and only when less than a quarter is in use).
+// Running it here keeps the reader's stack small; this goroutine's stack is freed when
+// it returns. fn must not panic (wrap it in client.guard).
+func offStack(fn func()) {
+	done := make(chan struct{})
+	// Owned by offStack, which waits for it to end.
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	<-done
 }
 
 func (c *client) onConnectTimeout() {
@@ -141,11 +158,12 @@ func (c *client) onPacket(p *parser.Packet) {
 		return
 	}
 	c.mu.Lock()
-	s := c.nsps[name]
+	s := c.socketLocked(name)
 	c.mu.Unlock()
 	switch {
 	case s == nil && p.Type == parser.Connect:
-		c.connect(name, auth, query)
+		// On its own goroutine: see offStack.
+		offStack(func() { c.guard(func() { c.connect(name, auth, query) }) })
 	case s != nil && p.Type != parser.Connect && p.Type != parser.ConnectError:
 		s.onPacket(p)
 	default:
@@ -212,7 +230,11 @@ func (c *client) connected(s *Socket) bool {
 	if c.closed {
 		return false
 	}
-	c.nsps[s.nsp.name] = s
+	if i := c.indexLocked(s.nsp.name); i >= 0 {
+		c.nsps[i] = s
+	} else {
+		c.nsps = append(c.nsps, s)
+	}
 	if c.timer != nil {
 		c.timer.Stop()
 		c.timer = nil
@@ -228,20 +250,29 @@ func (c *client) isClosed() bool {
 
 func (c *client) remove(s *Socket) {
 	c.mu.Lock()
-	if c.nsps[s.nsp.name] == s {
-		delete(c.nsps, s.nsp.name)
+	if i := c.indexLocked(s.nsp.name); i >= 0 && c.nsps[i] == s {
+		c.nsps = slices.Delete(c.nsps, i, i+1)
 	}
 	c.mu.Unlock()
+}
+
+// indexLocked returns the index in c.nsps of the socket of namespace name, or -1.
+func (c *client) indexLocked(name string) int {
+	return slices.IndexFunc(c.nsps, func(s *Socket) bool { return s.nsp.name == name })
+}
+
+// socketLocked returns the socket of namespace name, or nil.
+func (c *client) socketLocked(name string) *Socket {
+	if i := c.indexLocked(name); i >= 0 {
+		return c.nsps[i]
+	}
+	return nil
 }
 
 func (c *client) sockets() []*Socket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]*Socket, 0, len(c.nsps))
-	for _, s := range c.nsps {
-		out = append(out, s)
-	}
-	return out
+	return slices.Clone(c.nsps)
 }
 
 // writePacket encodes and sends a packet that belongs to no socket (CONNECT_ERROR).

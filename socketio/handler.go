@@ -3,6 +3,7 @@ package socketio
 import (
 	"fmt"
 	"reflect"
+	"sync"
 )
 
 var (
@@ -17,14 +18,23 @@ var (
 // receives the remaining arguments undecoded; a trailing parameter of func type (with no
 // results) is the acknowledgement callback. The function may return nothing or an error.
 type handler struct {
-	fn     reflect.Value
-	ptr    uintptr
+	fn   reflect.Value
+	ptr  uintptr
+	*sig // shared by every handler of the same func type
+	once bool
+}
+
+// sig is what a handler's func type says about its call: derived once per type
+// (sigCache), not per registration, as every socket registers the same few types.
+type sig struct {
 	params []reflect.Type // decoded parameters, in order
 	rest   bool           // the last of params is Args: it takes the remaining arguments
 	ack    reflect.Type   // the ack callback's type, nil when none
 	errOut bool
-	once   bool
 }
+
+// sigCache maps a func reflect.Type to its *sig (or the error newSig returned).
+var sigCache sync.Map
 
 func newHandler(fn any) (*handler, error) {
 	v := reflect.ValueOf(fn)
@@ -32,7 +42,24 @@ func newHandler(fn any) (*handler, error) {
 		return nil, fmt.Errorf("socketio: handler must be a non-nil func, got %T", fn)
 	}
 	t := v.Type()
-	h := &handler{fn: v, ptr: v.Pointer()}
+	c, ok := sigCache.Load(t)
+	if !ok {
+		sg, err := newSig(t)
+		if err != nil {
+			c, _ = sigCache.LoadOrStore(t, err)
+		} else {
+			c, _ = sigCache.LoadOrStore(t, sg)
+		}
+	}
+	if err, ok := c.(error); ok {
+		return nil, err
+	}
+	return &handler{fn: v, ptr: v.Pointer(), sig: c.(*sig)}, nil
+}
+
+// newSig checks the func type t and describes its parameters.
+func newSig(t reflect.Type) (*sig, error) {
+	h := &sig{}
 	switch {
 	case t.NumOut() == 1 && t.Out(0) == errorType:
 		h.errOut = true
@@ -142,8 +169,9 @@ func newAckCallback(fn any) (*ackCallback, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.h.params = c.h.params[1:]
-		c.h.rest = len(c.h.params) > 0 && c.h.params[len(c.h.params)-1] == argsType
+		// a copy: the cached sig is shared
+		params := c.h.params[1:]
+		c.h.sig = &sig{params: params, rest: len(params) > 0 && params[len(params)-1] == argsType, ack: c.h.ack, errOut: c.h.errOut}
 		return c, nil
 	}
 	c.h, err = newHandler(fn)

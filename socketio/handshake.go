@@ -10,7 +10,9 @@ import (
 
 // Handshake describes how a socket connected. Node: socket.handshake.
 type Handshake struct {
-	// Headers of the engine's handshake request.
+	// Headers of the engine's handshake request: the same map as Socket.Request().Header,
+	// shared by the sockets of the connection (one copy per connection, not per socket);
+	// treat it as read-only.
 	Headers http.Header `json:"headers"`
 	// Time the socket was created.
 	Time time.Time `json:"time"`
@@ -41,10 +43,26 @@ func (h *Handshake) DecodeAuth(v any) error {
 	return json.Unmarshal(b, v)
 }
 
-// buildHandshake describes conn; nsQuery (v4 only, else nil) is merged over the request
-// query, its keys winning. Node 2.x: Object.assign({}, requestQuery, query).
-func buildHandshake(conn EngineConn, auth map[string]any, nsQuery url.Values) *Handshake {
-	now := time.Now()
+// hsArgs is what a socket keeps to build its Handshake when it is first asked for: most
+// sockets are never asked, and the Handshake (with its parsed query) is a few hundred
+// bytes per idle connection.
+type hsArgs struct {
+	time    time.Time
+	auth    map[string]any
+	nsQuery url.Values
+}
+
+func newHsArgs(auth map[string]any, nsQuery url.Values) hsArgs {
+	return hsArgs{time: time.Now(), auth: auth, nsQuery: nsQuery}
+}
+
+func (a hsArgs) build(conn EngineConn) *Handshake {
+	return buildHandshake(conn, a.time, a.auth, a.nsQuery)
+}
+
+// buildHandshake describes conn at time now; nsQuery (v4 only, else nil) is merged over
+// the request query, its keys winning. Node 2.x: Object.assign({}, requestQuery, query).
+func buildHandshake(conn EngineConn, now time.Time, auth map[string]any, nsQuery url.Values) *Handshake {
 	h := &Handshake{
 		Time:    now,
 		Issued:  now.UnixMilli(),
@@ -57,7 +75,9 @@ func buildHandshake(conn EngineConn, auth map[string]any, nsQuery url.Values) *H
 		h.Auth = map[string]any{}
 	}
 	if r := conn.Request(); r != nil {
-		h.Headers = r.Header.Clone()
+		if r.Header != nil {
+			h.Headers = r.Header
+		}
 		h.XDomain = r.Header.Get("Origin") != ""
 		h.Secure = r.TLS != nil
 		h.URL = r.URL.RequestURI()

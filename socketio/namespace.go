@@ -292,7 +292,7 @@ func (n *Namespace) createSocket(c *client, auth map[string]any, query url.Value
 			if sess != nil {
 				s.id, s.pid, s.data, s.recovered = sess.SID, sess.PID, sess.Data, true
 				s.missed = sess.MissedPackets
-				s.handshake = buildHandshake(c.conn, auth, query)
+				s.hsArgs = newHsArgs(auth, query)
 				s.log = n.srv.opts.Logger.With("component", "socket.io:socket", "nsp", n.name, "sid", s.id)
 				n.adapter.AddAll(s.id, sess.Rooms)
 				return s
@@ -308,7 +308,7 @@ func (n *Namespace) createSocket(c *client, auth map[string]any, query url.Value
 	default:
 		s.id = newSocketID()
 	}
-	s.handshake = buildHandshake(c.conn, auth, query)
+	s.hsArgs = newHsArgs(auth, query)
 	s.log = n.srv.opts.Logger.With("component", "socket.io:socket", "nsp", n.name, "sid", s.id)
 	return s
 }
@@ -363,7 +363,7 @@ func (b bridge) Details(id string) (adapter.SocketDetails, bool) {
 	if !ok {
 		return adapter.SocketDetails{}, false
 	}
-	return adapter.SocketDetails{ID: s.id, Handshake: s.handshake, Rooms: s.Rooms(), Data: s.Data()}, true
+	return adapter.SocketDetails{ID: s.id, Handshake: s.Handshake(), Rooms: s.Rooms(), Data: s.Data()}, true
 }
 
 func (b bridge) ServerSideEvent(args []any, ack func(any)) {

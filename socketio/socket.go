@@ -35,14 +35,15 @@ type Socket struct {
 	pid       string
 	nsp       *Namespace
 	client    *client
-	handshake *Handshake
+	handshake *Handshake // built on first use (see Handshake); guarded by mu
+	hsArgs    hsArgs     // what builds it; guarded by mu
 	recovered bool
 	log       *slog.Logger
 
 	mu       sync.Mutex
 	state    int                    // guarded by mu
 	data     any                    // guarded by mu
-	handlers map[string][]*handler  // guarded by mu
+	handlers []eventHandler         // in registration order, copy-on-write (see dispatch); guarded by mu
 	anyIn    []*anyListener         // guarded by mu
 	anyOut   []*outListener         // guarded by mu
 	mws      []PacketMiddleware     // guarded by mu
@@ -87,7 +88,15 @@ func (s *Socket) ID() string { return s.id }
 func (s *Socket) Namespace() *Namespace { return s.nsp }
 
 // Handshake returns the connection details. Node: socket.handshake.
-func (s *Socket) Handshake() *Handshake { return s.handshake }
+func (s *Socket) Handshake() *Handshake {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.handshake == nil {
+		s.handshake = s.hsArgs.build(s.client.conn)
+		s.hsArgs = hsArgs{}
+	}
+	return s.handshake
+}
 
 // Conn returns the engine connection. Node: socket.conn.
 func (s *Socket) Conn() EngineConn { return s.client.conn }
@@ -160,10 +169,7 @@ func (s *Socket) Leave(rooms ...string) {
 func (s *Socket) On(event string, fn any) {
 	h := mustHandler(fn)
 	s.mu.Lock()
-	if s.handlers == nil {
-		s.handlers = make(map[string][]*handler)
-	}
-	s.handlers[event] = append(s.handlers[event], h)
+	s.handlers = append(s.handlers, eventHandler{event, h})
 	s.mu.Unlock()
 }
 
@@ -172,10 +178,7 @@ func (s *Socket) Once(event string, fn any) {
 	h := mustHandler(fn)
 	h.once = true
 	s.mu.Lock()
-	if s.handlers == nil {
-		s.handlers = make(map[string][]*handler)
-	}
-	s.handlers[event] = append(s.handlers[event], h)
+	s.handlers = append(s.handlers, eventHandler{event, h})
 	s.mu.Unlock()
 }
 
@@ -186,14 +189,13 @@ func (s *Socket) Off(event string, handler any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if handler == nil {
-		delete(s.handlers, event)
+		s.handlers = slices.DeleteFunc(slices.Clone(s.handlers), func(e eventHandler) bool { return e.event == event })
 		return
 	}
 	ptr := reflect.ValueOf(handler).Pointer()
-	hs := s.handlers[event]
-	for i, h := range hs {
-		if h.ptr == ptr {
-			s.handlers[event] = slices.Delete(slices.Clone(hs), i, i+1)
+	for i, e := range s.handlers {
+		if e.event == event && e.h.ptr == ptr {
+			s.handlers = slices.Delete(slices.Clone(s.handlers), i, i+1)
 			return
 		}
 	}
@@ -209,13 +211,10 @@ func (s *Socket) OnDisconnecting(fn func(reason DisconnectReason)) { s.On("disco
 // OnError registers fn for "error": a per-packet middleware refused an event, or the
 // connection sent something invalid.
 func (s *Socket) OnError(fn func(err error)) {
-	s.mu.Lock()
-	if s.handlers == nil {
-		s.handlers = make(map[string][]*handler)
-	}
 	h := mustHandler(func(msg string) { fn(fmt.Errorf("%s", msg)) })
 	h.ptr = reflect.ValueOf(fn).Pointer()
-	s.handlers["error"] = append(s.handlers["error"], h)
+	s.mu.Lock()
+	s.handlers = append(s.handlers, eventHandler{"error", h})
 	s.mu.Unlock()
 }
 
@@ -692,16 +691,29 @@ func (s *Socket) onEvent(p *parser.Packet) {
 	s.dispatch(ev.Name, ev.Args, ack)
 }
 
-// dispatch calls the handlers of event.
+// eventHandler is one registration of Socket.On. A socket has a few of them, so a list
+// is smaller than a map of lists (this is per connection memory).
+type eventHandler struct {
+	event string
+	h     *handler
+}
+
+// dispatch calls the handlers of event. It calls them outside mu on a snapshot of
+// s.handlers, which is why s.handlers is never modified in place: removals replace it with
+// a modified copy, and appends only write past the snapshot's length.
 func (s *Socket) dispatch(event string, args Args, ack func([]any)) {
 	s.mu.Lock()
-	hs := s.handlers[event]
-	if slices.ContainsFunc(hs, func(h *handler) bool { return h.once }) {
-		s.handlers[event] = slices.DeleteFunc(slices.Clone(hs), func(h *handler) bool { return h.once })
+	hs := s.handlers
+	isOnce := func(e eventHandler) bool { return e.h.once && e.event == event }
+	if slices.ContainsFunc(hs, isOnce) {
+		s.handlers = slices.DeleteFunc(slices.Clone(hs), isOnce)
 	}
 	s.mu.Unlock()
-	for _, h := range hs {
-		if err := h.call(event, args, ack); err != nil {
+	for _, e := range hs {
+		if e.event != event {
+			continue
+		}
+		if err := e.h.call(event, args, ack); err != nil {
 			s.log.Warn("socket.io: event handler", "sid", s.id, "nsp", s.nsp.name, "event", event, "err", err)
 		}
 	}
