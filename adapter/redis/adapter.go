@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/parser"
@@ -54,10 +53,7 @@ type Adapter struct {
 	reqq   chan []byte    // requests from other servers, for the request worker
 	wg     sync.WaitGroup // the receive loop and the request worker
 
-	mu      sync.Mutex
-	pending map[string]*pending    // guarded by mu
-	acks    map[string]*ackRequest // guarded by mu
-	closed  bool                   // guarded by mu
+	requestTable
 }
 
 var _ adapter.Adapter = (*Adapter)(nil)
@@ -83,17 +79,15 @@ func newAdapter(client goredis.UniversalClient, nsp adapter.Namespace, cfg *adap
 	}
 	name := nsp.Name()
 	a := &Adapter{
-		local:   adapter.NewInMemory(nsp, cfg),
-		nsp:     nsp,
-		rdb:     client,
-		opts:    o,
-		log:     o.Logger.With("component", "socket.io-redis", "nsp", name),
-		json:    parser.New(nil),
-		uid:     newID(),
-		done:    make(chan struct{}),
-		reqq:    make(chan []byte, 256),
-		pending: make(map[string]*pending),
-		acks:    make(map[string]*ackRequest),
+		local: adapter.NewInMemory(nsp, cfg),
+		nsp:   nsp,
+		rdb:   client,
+		opts:  o,
+		log:   o.Logger.With("component", "socket.io-redis", "nsp", name),
+		json:  parser.New(nil),
+		uid:   newID(),
+		done:  make(chan struct{}),
+		reqq:  make(chan []byte, 256),
 	}
 	a.channel = o.Key + "#" + name + "#"
 	a.requestChannel = o.Key + "-request#" + name + "#"
@@ -108,15 +102,8 @@ func newAdapter(client goredis.UniversalClient, nsp adapter.Namespace, cfg *adap
 	a.ps = client.Subscribe(ctx, a.requestChannel, a.responseChannel, a.specificResponseChannel)
 	var early []*goredis.Message
 	err := a.ps.PSubscribe(ctx, a.channel+"*")
-	for confirmed := 0; err == nil && confirmed < 4; {
-		var msg any
-		msg, err = a.ps.Receive(ctx)
-		switch m := msg.(type) {
-		case *goredis.Subscription:
-			confirmed++
-		case *goredis.Message:
-			early = append(early, m)
-		}
+	if err == nil {
+		early, err = awaitSubscriptions(ctx, a.ps, 4)
 	}
 	if err != nil {
 		_ = a.ps.Close()
@@ -147,21 +134,9 @@ func (a *Adapter) UID() string { return a.uid }
 // Close unsubscribes, stops the adapter's goroutines and fails the requests still
 // waiting with adapter.ErrClosed. Node: close.
 func (a *Adapter) Close() error {
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	if !a.closeRequests() {
 		return nil
 	}
-	a.closed = true
-	for id, p := range a.pending {
-		delete(a.pending, id)
-		p.fail(adapter.ErrClosed)
-	}
-	for id, r := range a.acks {
-		delete(a.acks, id)
-		r.timer.Stop()
-	}
-	a.mu.Unlock()
 	close(a.done)
 	a.cancel()
 	err := a.ps.Close()
@@ -173,35 +148,7 @@ func (a *Adapter) Close() error {
 // after a lost connection, and the loop waits a little between failed attempts.
 func (a *Adapter) receive(early []*goredis.Message) {
 	defer a.wg.Done()
-	for _, m := range early {
-		a.dispatch(m)
-	}
-	const minBackoff, maxBackoff = 50 * time.Millisecond, 2 * time.Second
-	backoff := minBackoff
-	for {
-		msg, err := a.ps.Receive(a.ctx)
-		if err != nil {
-			select {
-			case <-a.done:
-				return
-			default:
-			}
-			a.log.Warn("socket.io-redis: subscription lost, reconnecting", "err", err, "retry", backoff)
-			t := time.NewTimer(backoff)
-			select {
-			case <-a.done:
-				t.Stop()
-				return
-			case <-t.C:
-			}
-			backoff = min(2*backoff, maxBackoff)
-			continue
-		}
-		backoff = minBackoff
-		if m, ok := msg.(*goredis.Message); ok {
-			a.dispatch(m)
-		}
-	}
+	receiveLoop(a.ctx, a.done, a.ps, early, a.log, "socket.io-redis: subscription lost, reconnecting", a.dispatch)
 }
 
 func (a *Adapter) dispatch(m *goredis.Message) {

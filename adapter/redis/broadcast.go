@@ -216,19 +216,9 @@ func (a *Adapter) BroadcastWithAck(p *parser.Packet, opts *adapter.BroadcastOpti
 	r := &ackRequest{clientCount: clientCount, ack: ack}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return adapter.ErrClosed
+	if err := a.addAck(rid, r, keep); err != nil {
+		return err
 	}
-	a.acks[rid] = r
-	// Stopped by Close, or fires once to forget the request.
-	r.timer = time.AfterFunc(keep, func() {
-		a.mu.Lock()
-		delete(a.acks, rid)
-		a.mu.Unlock()
-	})
-	a.mu.Unlock()
 	ctx, cancel := a.requestContext(a.ctx)
 	defer cancel()
 	if err := a.publish(ctx, a.requestChannel, msg); err != nil {
@@ -238,34 +228,20 @@ func (a *Adapter) BroadcastWithAck(p *parser.Packet, opts *adapter.BroadcastOpti
 	return a.local.BroadcastWithAck(p, opts, clientCount, ack)
 }
 
-func (a *Adapter) forgetAck(rid string) {
-	a.mu.Lock()
-	if r, ok := a.acks[rid]; ok {
-		r.timer.Stop()
-		delete(a.acks, rid)
-	}
-	a.mu.Unlock()
-}
-
-// onAckResponse handles BROADCAST_CLIENT_COUNT and BROADCAST_ACK; it reports whether
-// the response belonged to one of this server's broadcasts.
-func (a *Adapter) onAckResponse(rid string, m map[string]any) bool {
-	return onAckResponse(&a.mu, a.acks, a.log, rid, m)
-}
-
-// onAckResponse routes a client count or an answer (in the classic adapter's response
-// form) to the broadcast rid of acks (guarded by mu).
-func onAckResponse(mu *sync.Mutex, acks map[string]*ackRequest, log *slog.Logger, rid string, m map[string]any) bool {
-	mu.Lock()
-	r, ok := acks[rid]
-	mu.Unlock()
+// onAckResponse routes a client count or an answer (BROADCAST_CLIENT_COUNT or
+// BROADCAST_ACK, in the classic adapter's response form) to the broadcast rid; it
+// reports whether the response belonged to one of this server's broadcasts.
+func (t *requestTable) onAckResponse(log *slog.Logger, rid string, m map[string]any) bool {
+	t.mu.Lock()
+	r, ok := t.acks[rid]
+	t.mu.Unlock()
 	if !ok {
 		return false
 	}
-	t, _ := num(m, "type")
+	typ, _ := num(m, "type")
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	switch t {
+	switch typ {
 	case typeBroadcastClientCount:
 		n, _ := num(m, "clientCount")
 		r.clientCount(int(n))

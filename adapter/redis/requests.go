@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/gosockio/gosockio/adapter"
 )
@@ -26,6 +27,127 @@ func (p *pending) fail(err error) {
 	})
 }
 
+// requestTable holds the requests and acknowledged broadcasts of one adapter that wait
+// for the answers of other servers. Every adapter of the package embeds one.
+type requestTable struct {
+	mu      sync.Mutex
+	pending map[string]*pending    // guarded by mu
+	acks    map[string]*ackRequest // guarded by mu
+	closed  bool                   // guarded by mu
+}
+
+// closeRequests marks the table closed, fails the waiting requests with
+// adapter.ErrClosed and stops the acknowledged broadcasts' timers. It returns false
+// when the table was closed already.
+func (t *requestTable) closeRequests() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return false
+	}
+	t.closed = true
+	for id, p := range t.pending {
+		delete(t.pending, id)
+		p.fail(adapter.ErrClosed)
+	}
+	for id, r := range t.acks {
+		delete(t.acks, id)
+		r.timer.Stop()
+	}
+	return true
+}
+
+// addPending registers request rid, waiting for need answers; adapter.ErrClosed after
+// closeRequests.
+func (t *requestTable) addPending(rid string, need int) (*pending, error) {
+	p := &pending{need: need, done: make(chan struct{})}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil, adapter.ErrClosed
+	}
+	if t.pending == nil {
+		t.pending = make(map[string]*pending)
+	}
+	t.pending[rid] = p
+	return p, nil
+}
+
+// dropPending forgets request rid.
+func (t *requestTable) dropPending(rid string) {
+	t.mu.Lock()
+	delete(t.pending, rid)
+	t.mu.Unlock()
+}
+
+// answer adds an answer to request rid, which is done when it has them all; answers
+// to unknown or complete requests are ignored.
+func (t *requestTable) answer(rid string, m map[string]any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p, ok := t.pending[rid]
+	if !ok || len(p.msgs) >= p.need {
+		return
+	}
+	p.msgs = append(p.msgs, m)
+	if len(p.msgs) == p.need {
+		p.once.Do(func() { close(p.done) })
+	}
+}
+
+// wait waits until p has its need answers or wctx (ctx bounded by timeout) ends, and
+// returns the answers so far; on timeout with an error wrapping ErrRequestTimeout, when
+// ctx ends with ctx's error.
+func (t *requestTable) wait(ctx, wctx context.Context, p *pending, kind string, need int, timeout time.Duration) ([]map[string]any, error) {
+	select {
+	case <-p.done:
+	case <-wctx.Done():
+	}
+	t.mu.Lock()
+	msgs := slices.Clone(p.msgs)
+	t.mu.Unlock()
+	select {
+	case <-p.done:
+		return msgs, p.err
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return msgs, fmt.Errorf("redis: %s request: %w (%d of %d servers answered)", kind, err, len(msgs), need)
+	}
+	return msgs, fmt.Errorf("%w: %s: %d of %d servers answered within %v", ErrRequestTimeout, kind, len(msgs), need, timeout)
+}
+
+// addAck registers the acknowledged broadcast rid, forgotten after keep;
+// adapter.ErrClosed after closeRequests.
+func (t *requestTable) addAck(rid string, r *ackRequest, keep time.Duration) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return adapter.ErrClosed
+	}
+	if t.acks == nil {
+		t.acks = make(map[string]*ackRequest)
+	}
+	t.acks[rid] = r
+	// Stopped by closeRequests or forgetAck, or fires once to forget the request.
+	r.timer = time.AfterFunc(keep, func() {
+		t.mu.Lock()
+		delete(t.acks, rid)
+		t.mu.Unlock()
+	})
+	return nil
+}
+
+// forgetAck drops the acknowledged broadcast rid (its publication failed).
+func (t *requestTable) forgetAck(rid string) {
+	t.mu.Lock()
+	if r, ok := t.acks[rid]; ok {
+		r.timer.Stop()
+		delete(t.acks, rid)
+	}
+	t.mu.Unlock()
+}
+
 // requestContext bounds ctx by RequestsTimeout.
 func (a *Adapter) requestContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, a.opts.RequestsTimeout)
@@ -42,43 +164,17 @@ func (a *Adapter) request(ctx context.Context, kind string, req map[string]any, 
 	if err != nil {
 		return nil, fmt.Errorf("redis: encode %s request: %w", kind, err)
 	}
-	p := &pending{need: need, done: make(chan struct{})}
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return nil, adapter.ErrClosed
+	p, err := a.addPending(rid, need)
+	if err != nil {
+		return nil, err
 	}
-	a.pending[rid] = p
-	a.mu.Unlock()
-	defer func() {
-		a.mu.Lock()
-		delete(a.pending, rid)
-		a.mu.Unlock()
-	}()
+	defer a.dropPending(rid)
 	wctx, cancel := a.requestContext(ctx)
 	defer cancel()
 	if err := a.publish(wctx, a.requestChannel, msg); err != nil {
 		return nil, err
 	}
-	select {
-	case <-p.done:
-	case <-wctx.Done():
-	}
-	a.mu.Lock()
-	msgs := slices.Clone(p.msgs)
-	a.mu.Unlock()
-	select {
-	case <-p.done:
-		if p.err != nil {
-			return msgs, p.err
-		}
-		return msgs, nil
-	default:
-	}
-	if err := ctx.Err(); err != nil {
-		return msgs, fmt.Errorf("redis: %s request: %w (%d of %d servers answered)", kind, err, len(msgs), need)
-	}
-	return msgs, fmt.Errorf("%w: %s: %d of %d servers answered within %v", ErrRequestTimeout, kind, len(msgs), need, a.opts.RequestsTimeout)
+	return a.wait(ctx, wctx, p, kind, need, a.opts.RequestsTimeout)
 }
 
 // onResponse routes an answer to the request or broadcast waiting for it.
@@ -89,19 +185,10 @@ func (a *Adapter) onResponse(payload []byte) {
 		return
 	}
 	rid := str(m, "requestId")
-	if rid == "" || a.onAckResponse(rid, m) {
+	if rid == "" || a.onAckResponse(a.log, rid, m) {
 		return
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	p, ok := a.pending[rid]
-	if !ok || len(p.msgs) >= p.need {
-		return
-	}
-	p.msgs = append(p.msgs, m)
-	if len(p.msgs) == p.need {
-		p.once.Do(func() { close(p.done) })
-	}
+	a.answer(rid, m)
 }
 
 // decodeMessage decodes a request or response: JSON when it starts with "{", msgpack

@@ -2,8 +2,6 @@ package redis
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -45,20 +43,6 @@ type ShardedOptions struct {
 	Logger *slog.Logger
 }
 
-// Message types of socket.io-adapter's ClusterAdapter, which the sharded adapter speaks.
-const (
-	ctBroadcast              = 3
-	ctSocketsJoin            = 4
-	ctSocketsLeave           = 5
-	ctDisconnectSockets      = 6
-	ctFetchSockets           = 7
-	ctFetchSocketsResponse   = 8
-	ctServerSideEmit         = 9
-	ctServerSideEmitResponse = 10
-	ctBroadcastClientCount   = 11
-	ctBroadcastAck           = 12
-)
-
 // ShardedAdapter is the Redis adapter on sharded pub/sub (Redis 7: SSUBSCRIBE,
 // SPUBLISH, PUBSUB SHARDNUMSUB), wire-compatible with Node's createShardedAdapter of
 // @socket.io/redis-adapter 8.x. Messages are socket.io-adapter's ClusterAdapter
@@ -67,28 +51,11 @@ const (
 //
 // All methods are safe for concurrent use.
 type ShardedAdapter struct {
-	local *adapter.InMemory
-	nsp   adapter.Namespace
-	rdb   goredis.UniversalClient
-	opts  ShardedOptions
-	log   *slog.Logger
-	json  *parser.JSONParser
+	clusterAdapter // channel is <prefix>#<nsp>#
+	rdb            goredis.UniversalClient
+	opts           ShardedOptions
 
-	uid             string
-	channel         string // <prefix>#<nsp>#
 	responseChannel string // <prefix>#<nsp>#<uid>#
-
-	ps     *goredis.PubSub
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
-	reqq   chan map[string]any
-	wg     sync.WaitGroup
-
-	mu      sync.Mutex
-	pending map[string]*pending
-	acks    map[string]*ackRequest
-	closed  bool
 
 	subsMu sync.Mutex
 	refs   map[string]int // public room -> local members, for Dynamic modes; guarded by subsMu
@@ -133,51 +100,18 @@ func CreateShardedAdapter(client goredis.UniversalClient, opts *ShardedOptions) 
 }
 
 func newSharded(client goredis.UniversalClient, nsp adapter.Namespace, cfg *adapter.Config, o ShardedOptions) (*ShardedAdapter, error) {
-	var id [8]byte
-	_, _ = rand.Read(id[:])
-	name := nsp.Name()
-	a := &ShardedAdapter{
-		local:   adapter.NewInMemory(nsp, cfg),
-		nsp:     nsp,
-		rdb:     client,
-		opts:    o,
-		log:     o.Logger.With("component", "socket.io-redis", "nsp", name),
-		json:    parser.New(nil),
-		uid:     hex.EncodeToString(id[:]),
-		done:    make(chan struct{}),
-		reqq:    make(chan map[string]any, 256),
-		pending: make(map[string]*pending),
-		acks:    make(map[string]*ackRequest),
-		refs:    make(map[string]int),
-	}
-	a.channel = o.ChannelPrefix + "#" + name + "#"
+	a := &ShardedAdapter{rdb: client, opts: o, refs: make(map[string]int)}
+	a.init(a, nsp, cfg, o.Logger, "socket.io-redis", o.ChannelPrefix, o.RequestsTimeout)
 	a.responseChannel = a.channel + a.uid + "#"
-	a.ctx, a.cancel = context.WithCancel(context.Background())
 	ctx, cancel := context.WithTimeout(a.ctx, o.RequestsTimeout)
 	defer cancel()
 	a.ps = client.SSubscribe(ctx, a.channel, a.responseChannel)
-	var early []*goredis.Message
-	var err error
-	for confirmed := 0; confirmed < 2; {
-		var msg any
-		if msg, err = a.ps.Receive(ctx); err != nil {
-			break
-		}
-		switch m := msg.(type) {
-		case *goredis.Subscription:
-			confirmed++
-		case *goredis.Message:
-			early = append(early, m)
-		}
-	}
+	early, err := awaitSubscriptions(ctx, a.ps, 2)
 	if err != nil {
-		_ = a.ps.Close()
-		a.cancel()
-		return nil, fmt.Errorf("redis: SSUBSCRIBE to the channels of namespace %q (sharded pub/sub needs Redis 7): %w", name, err)
+		a.abort()
+		return nil, fmt.Errorf("redis: SSUBSCRIBE to the channels of namespace %q (sharded pub/sub needs Redis 7): %w", nsp.Name(), err)
 	}
-	a.wg.Add(2)
-	go a.receive(early) // stopped by Close (closes done and the PubSub)
-	go a.work()         // stopped by Close (closes done)
+	a.start(early, "socket.io-redis: sharded subscription lost, reconnecting", a.dispatch)
 	return a, nil
 }
 
@@ -187,59 +121,10 @@ func (a *ShardedAdapter) UID() string { return a.uid }
 // Close unsubscribes, stops the adapter's goroutines and fails waiting requests with
 // adapter.ErrClosed. Node: close.
 func (a *ShardedAdapter) Close() error {
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	if !a.closeRequests() {
 		return nil
 	}
-	a.closed = true
-	for id, p := range a.pending {
-		delete(a.pending, id)
-		p.fail(adapter.ErrClosed)
-	}
-	for id, r := range a.acks {
-		delete(a.acks, id)
-		r.timer.Stop()
-	}
-	a.mu.Unlock()
-	close(a.done)
-	a.cancel()
-	err := a.ps.Close()
-	a.wg.Wait()
-	return err
-}
-
-func (a *ShardedAdapter) receive(early []*goredis.Message) {
-	defer a.wg.Done()
-	for _, m := range early {
-		a.dispatch(m)
-	}
-	const minBackoff, maxBackoff = 50 * time.Millisecond, 2 * time.Second
-	backoff := minBackoff
-	for {
-		msg, err := a.ps.Receive(a.ctx)
-		if err != nil {
-			select {
-			case <-a.done:
-				return
-			default:
-			}
-			a.log.Warn("socket.io-redis: sharded subscription lost, reconnecting", "err", err, "retry", backoff)
-			t := time.NewTimer(backoff)
-			select {
-			case <-a.done:
-				t.Stop()
-				return
-			case <-t.C:
-			}
-			backoff = min(2*backoff, maxBackoff)
-			continue
-		}
-		backoff = minBackoff
-		if m, ok := msg.(*goredis.Message); ok {
-			a.dispatch(m)
-		}
-	}
+	return a.stop()
 }
 
 func (a *ShardedAdapter) dispatch(m *goredis.Message) {
@@ -260,18 +145,6 @@ func (a *ShardedAdapter) dispatch(m *goredis.Message) {
 	select {
 	case a.reqq <- msg:
 	case <-a.done:
-	}
-}
-
-func (a *ShardedAdapter) work() {
-	defer a.wg.Done()
-	for {
-		select {
-		case <-a.done:
-			return
-		case m := <-a.reqq:
-			a.onMessage(m)
-		}
 	}
 }
 
@@ -300,14 +173,6 @@ func (a *ShardedAdapter) publishTo(ctx context.Context, channel string, t int, d
 	return nil
 }
 
-func (a *ShardedAdapter) publishBackground(channel string, t int, data ordered) {
-	ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
-	defer cancel()
-	if err := a.publishTo(ctx, channel, t, data); err != nil {
-		a.log.Warn("socket.io-redis: publish failed", "err", err)
-	}
-}
-
 // looksLikeASocketID is Node's test for a room that is a socket id.
 func looksLikeASocketID(room string) bool { return len(room) == 20 }
 
@@ -322,126 +187,6 @@ func (a *ShardedAdapter) broadcastChannel(opts *adapter.BroadcastOptions) string
 		}
 	}
 	return a.channel
-}
-
-func (a *ShardedAdapter) onMessage(m map[string]any) {
-	if nsp, _ := m["nsp"].(string); nsp != a.nsp.Name() {
-		return
-	}
-	t, _ := num(m, "type")
-	data, _ := m["data"].(map[string]any)
-	if data == nil {
-		return
-	}
-	requester := str(m, "uid")
-	rid := str(data, "requestId")
-	if o, ok := data["opts"]; ok {
-		if _, isObject := o.(map[string]any); !isObject {
-			a.log.Debug("socket.io-redis: ignoring message whose opts is not an object", "type", t)
-			return
-		}
-	}
-	ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
-	defer cancel()
-	switch t {
-	case ctBroadcast:
-		pm, _ := data["packet"].(map[string]any)
-		om, _ := data["opts"].(map[string]any)
-		if pm == nil {
-			return
-		}
-		p, opts, err := decodeBroadcast(pm, om)
-		if err != nil {
-			return
-		}
-		opts.Flags.Local = true
-		if rid == "" {
-			if err := a.local.Broadcast(p, opts); err != nil {
-				a.log.Warn("socket.io-redis: deliver broadcast", "err", err)
-			}
-			return
-		}
-		respCh := a.channel + requester + "#"
-		_ = a.local.BroadcastWithAck(p, opts, func(n int) {
-			a.publishBackground(respCh, ctBroadcastClientCount, ordered{{"requestId", rid}, {"clientCount", int64(n)}})
-		}, func(ack *adapter.AckPacket) {
-			resp := ordered{{"requestId", rid}}
-			if arg, ok := firstArg(a.json, ack); ok {
-				resp = append(resp, kv{"packet", arg})
-			}
-			a.publishBackground(respCh, ctBroadcastAck, resp)
-		})
-	case ctSocketsJoin:
-		a.local.AddSockets(selectOpts(data["opts"]), strs(data["rooms"]))
-	case ctSocketsLeave:
-		a.local.DelSockets(selectOpts(data["opts"]), strs(data["rooms"]))
-	case ctDisconnectSockets:
-		a.local.DisconnectSockets(selectOpts(data["opts"]), boolean(data, "close"))
-	case ctFetchSockets:
-		ds, _ := a.local.FetchSockets(ctx, selectOpts(data["opts"]))
-		sockets := make([]any, 0, len(ds))
-		for _, d := range ds {
-			h, _ := jsValue(d.Handshake)
-			v, _ := jsValue(d.Data)
-			sockets = append(sockets, ordered{{"id", d.ID}, {"handshake", h}, {"rooms", nonNil(d.Rooms)}, {"data", v}})
-		}
-		a.publishBackground(a.channel+requester+"#", ctFetchSocketsResponse, ordered{{"requestId", rid}, {"sockets", sockets}})
-	case ctServerSideEmit:
-		args, _ := data["packet"].([]any)
-		if len(args) == 0 {
-			return
-		}
-		if rid == "" {
-			a.nsp.ServerSideEvent(args, nil)
-			return
-		}
-		var once sync.Once
-		respCh := a.channel + requester + "#"
-		a.nsp.ServerSideEvent(args, func(arg any) {
-			once.Do(func() {
-				v, err := jsValue(arg)
-				if err != nil {
-					a.log.Warn("socket.io-redis: encode server-side emit answer", "err", err)
-					return
-				}
-				a.publishBackground(respCh, ctServerSideEmitResponse, ordered{{"requestId", rid}, {"packet", v}})
-			})
-		})
-	}
-}
-
-func (a *ShardedAdapter) onResponse(t int, m map[string]any) {
-	data, _ := m["data"].(map[string]any)
-	if data == nil {
-		return
-	}
-	rid := str(data, "requestId")
-	switch t {
-	case ctBroadcastClientCount, ctBroadcastAck:
-		// The ack requests share the handling of the classic adapter, whose response
-		// types differ: translate.
-		resp := map[string]any{"clientCount": data["clientCount"]}
-		if t == ctBroadcastClientCount {
-			resp["type"] = int64(typeBroadcastClientCount)
-		} else {
-			resp["type"] = int64(typeBroadcastAck)
-			if v, ok := data["packet"]; ok {
-				resp["packet"] = v
-			}
-		}
-		onAckResponse(&a.mu, a.acks, a.log, rid, resp)
-	case ctFetchSocketsResponse, ctServerSideEmitResponse:
-		a.mu.Lock()
-		defer a.mu.Unlock()
-		p, ok := a.pending[rid]
-		if !ok || len(p.msgs) >= p.need {
-			return
-		}
-		p.msgs = append(p.msgs, data)
-		if len(p.msgs) == p.need {
-			p.once.Do(func() { close(p.done) })
-		}
-	}
 }
 
 // ServerCount returns the number of servers subscribed to the namespace's channel
@@ -582,46 +327,7 @@ func joinErr(a, b error) error {
 // BroadcastWithAck publishes a broadcast with a requestId on the namespace channel and
 // collects every server's client count and answers. Node: broadcastWithAck.
 func (a *ShardedAdapter) BroadcastWithAck(p *parser.Packet, opts *adapter.BroadcastOptions, clientCount func(int), ack func(*adapter.AckPacket)) error {
-	if isLocal(opts) {
-		return a.local.BroadcastWithAck(p, opts, clientCount, ack)
-	}
-	pkt, err := wirePacket(p, a.nsp.Name())
-	if err != nil {
-		return err
-	}
-	var id [8]byte
-	_, _ = rand.Read(id[:])
-	rid := hex.EncodeToString(id[:])
-	keep := a.opts.RequestsTimeout
-	if opts != nil && opts.Flags.Timeout > 0 {
-		keep = opts.Flags.Timeout
-	}
-	r := &ackRequest{clientCount: clientCount, ack: ack}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return adapter.ErrClosed
-	}
-	a.acks[rid] = r
-	// Stopped by Close, or fires once to forget the request.
-	r.timer = time.AfterFunc(keep, func() {
-		a.mu.Lock()
-		delete(a.acks, rid)
-		a.mu.Unlock()
-	})
-	a.mu.Unlock()
-	ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
-	defer cancel()
-	if err := a.publishTo(ctx, a.channel, ctBroadcast, ordered{{"packet", pkt}, {"requestId", rid}, {"opts", shardedOpts(opts)}}); err != nil {
-		a.mu.Lock()
-		r.timer.Stop()
-		delete(a.acks, rid)
-		a.mu.Unlock()
-		return err
-	}
-	return a.local.BroadcastWithAck(p, opts, clientCount, ack)
+	return a.broadcastWithAck(p, opts, clientCount, ack)
 }
 
 func selectData(opts *adapter.BroadcastOptions) ordered {
@@ -656,118 +362,22 @@ func (a *ShardedAdapter) DisconnectSockets(opts *adapter.BroadcastOptions, close
 	a.local.DisconnectSockets(opts, close)
 }
 
-// request publishes a request and waits for need responses (see Adapter.request).
-func (a *ShardedAdapter) request(ctx context.Context, kind string, t int, data ordered, need int) ([]map[string]any, error) {
-	var id [8]byte
-	_, _ = rand.Read(id[:])
-	rid := hex.EncodeToString(id[:])
-	p := &pending{need: need, done: make(chan struct{})}
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return nil, adapter.ErrClosed
-	}
-	a.pending[rid] = p
-	a.mu.Unlock()
-	defer func() {
-		a.mu.Lock()
-		delete(a.pending, rid)
-		a.mu.Unlock()
-	}()
-	wctx, cancel := context.WithTimeout(ctx, a.opts.RequestsTimeout)
-	defer cancel()
-	if err := a.publishTo(wctx, a.channel, t, append(ordered{{"requestId", rid}}, data...)); err != nil {
-		return nil, err
-	}
-	select {
-	case <-p.done:
-	case <-wctx.Done():
-	}
-	a.mu.Lock()
-	msgs := slices.Clone(p.msgs)
-	a.mu.Unlock()
-	select {
-	case <-p.done:
-		return msgs, p.err
-	default:
-	}
-	if err := ctx.Err(); err != nil {
-		return msgs, fmt.Errorf("redis: %s request: %w (%d of %d servers answered)", kind, err, len(msgs), need)
-	}
-	return msgs, fmt.Errorf("%w: %s: %d of %d servers answered within %v", ErrRequestTimeout, kind, len(msgs), need, a.opts.RequestsTimeout)
-}
-
-func (a *ShardedAdapter) others(ctx context.Context) (int, error) {
-	n, err := a.ServerCount(ctx)
-	if err != nil {
-		return 0, err
-	}
-	return max(n-1, 0), nil
-}
-
 // FetchSockets returns the selected sockets of every server. Node: fetchSockets.
 func (a *ShardedAdapter) FetchSockets(ctx context.Context, opts *adapter.BroadcastOptions) ([]adapter.SocketDetails, error) {
-	out, err := a.local.FetchSockets(ctx, opts)
-	if err != nil || isLocal(opts) {
-		return out, err
-	}
-	n, err := a.others(ctx)
-	if err != nil || n == 0 {
-		return out, err
-	}
-	msgs, err := a.request(ctx, "fetchSockets", ctFetchSockets, ordered{{"opts", selectData(opts)}}, n)
-	for _, m := range msgs {
-		arr, _ := m["sockets"].([]any)
-		for _, e := range arr {
-			if sm, ok := e.(map[string]any); ok {
-				out = append(out, adapter.SocketDetails{ID: str(sm, "id"), Handshake: sm["handshake"], Rooms: strs(sm["rooms"]), Data: sm["data"]})
-			}
-		}
-	}
-	return out, err
+	return a.fetchSockets(ctx, opts)
 }
 
 // Sockets returns the ids of the sockets in any of rooms on every server (through
 // FetchSockets: the cluster protocol has no lighter request), sorted. Node: sockets.
 func (a *ShardedAdapter) Sockets(ctx context.Context, rooms []string) ([]string, error) {
-	ds, err := a.FetchSockets(ctx, &adapter.BroadcastOptions{Rooms: rooms})
-	ids := make([]string, 0, len(ds))
-	for _, d := range ds {
-		ids = append(ids, d.ID)
-	}
-	slices.Sort(ids)
-	return slices.Compact(ids), err
+	return a.sockets(ctx, rooms)
 }
 
 // ServerSideEmit sends an event to the other servers. Node: serverSideEmit.
-func (a *ShardedAdapter) ServerSideEmit(args []any) error {
-	js, err := jsValue(args)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
-	defer cancel()
-	return a.publishTo(ctx, a.channel, ctServerSideEmit, ordered{{"packet", js}})
-}
+func (a *ShardedAdapter) ServerSideEmit(args []any) error { return a.serverSideEmit(args) }
 
 // ServerSideEmitWithAck sends an event to the other servers and returns one answer per
 // server (see Adapter.ServerSideEmitWithAck). Node: serverSideEmitWithAck.
 func (a *ShardedAdapter) ServerSideEmitWithAck(ctx context.Context, args []any) ([]any, error) {
-	js, err := jsValue(args)
-	if err != nil {
-		return nil, err
-	}
-	n, err := a.others(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if n == 0 {
-		return []any{}, nil
-	}
-	msgs, err := a.request(ctx, "serverSideEmit", ctServerSideEmit, ordered{{"packet", js}}, n)
-	out := make([]any, 0, len(msgs))
-	for _, m := range msgs {
-		out = append(out, m["packet"])
-	}
-	return out, err
+	return a.serverSideEmitWithAck(ctx, args)
 }

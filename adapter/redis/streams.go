@@ -2,17 +2,13 @@ package redis
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"strconv"
-	"sync"
 	"time"
 	"unicode/utf16"
 
 	"github.com/gosockio/gosockio/adapter"
-	"github.com/gosockio/gosockio/parser"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -116,31 +112,15 @@ func (o *StreamsOptions) streamName(nsp string) string {
 //
 // All methods are safe for concurrent use.
 type StreamsAdapter struct {
-	local    *adapter.InMemory // without recovery: offsets are the stream's entry ids
-	nsp      adapter.Namespace
-	rdb      goredis.UniversalClient
-	opts     StreamsOptions
-	log      *slog.Logger
-	json     *parser.JSONParser
-	recovery *adapter.RecoveryConfig
-	reader   *streamReader
+	// clusterAdapter's local is without recovery: offsets are the stream's entry ids;
+	// its channel is the public channel <prefix>#<nsp>#.
+	clusterAdapter
+	rdb    goredis.UniversalClient
+	opts   StreamsOptions
+	reader *streamReader
 
-	uid            string
 	stream         string
-	publicChannel  string // <prefix>#<nsp>#
 	privateChannel string // <prefix>#<nsp>#<uid>#
-
-	ps     *goredis.PubSub
-	ctx    context.Context // cancelled by Close
-	cancel context.CancelFunc
-	done   chan struct{} // closed by Close
-	reqq   chan map[string]any
-	wg     sync.WaitGroup // the pub/sub receive loop and the request worker
-
-	mu      sync.Mutex
-	pending map[string]*pending    // guarded by mu
-	acks    map[string]*ackRequest // guarded by mu
-	closed  bool                   // guarded by mu
 }
 
 var _ adapter.Adapter = (*StreamsAdapter)(nil)
@@ -167,62 +147,31 @@ func CreateStreamsAdapter(client goredis.UniversalClient, opts *StreamsOptions) 
 
 func newStreamsAdapter(hub *streamsHub, nsp adapter.Namespace, cfg *adapter.Config) (*StreamsAdapter, error) {
 	o := hub.opts
-	var id [8]byte
-	_, _ = rand.Read(id[:])
 	name := nsp.Name()
 	localCfg := *cfg
 	localCfg.Recovery = nil
-	a := &StreamsAdapter{
-		local:    adapter.NewInMemory(nsp, &localCfg),
-		nsp:      nsp,
-		rdb:      hub.rdb,
-		opts:     o,
-		log:      o.Logger.With("component", "socket.io-redis-streams-adapter", "nsp", name),
-		json:     parser.New(nil),
-		recovery: cfg.Recovery,
-		uid:      hex.EncodeToString(id[:]),
-		stream:   o.streamName(name),
-		done:     make(chan struct{}),
-		reqq:     make(chan map[string]any, 256),
-		pending:  make(map[string]*pending),
-		acks:     make(map[string]*ackRequest),
-	}
-	a.publicChannel = o.ChannelPrefix + "#" + name + "#"
-	a.privateChannel = a.publicChannel + a.uid + "#"
-	a.ctx, a.cancel = context.WithCancel(context.Background())
+	a := &StreamsAdapter{rdb: hub.rdb, opts: o, stream: o.streamName(name)}
+	a.init(a, nsp, &localCfg, o.Logger, "socket.io-redis-streams-adapter", o.ChannelPrefix, o.RequestsTimeout)
+	a.recovery = cfg.Recovery
+	a.requestIDLast = true
+	a.privateChannel = a.channel + a.uid + "#"
 
 	ctx, cancel := context.WithTimeout(a.ctx, o.RequestsTimeout)
 	defer cancel()
 	if o.UseShardedPubSub {
-		a.ps = hub.rdb.SSubscribe(ctx, a.publicChannel, a.privateChannel)
+		a.ps = hub.rdb.SSubscribe(ctx, a.channel, a.privateChannel)
 	} else {
-		a.ps = hub.rdb.Subscribe(ctx, a.publicChannel, a.privateChannel)
+		a.ps = hub.rdb.Subscribe(ctx, a.channel, a.privateChannel)
 	}
-	var early []*goredis.Message
-	var err error
-	for confirmed := 0; confirmed < 2; {
-		var msg any
-		if msg, err = a.ps.Receive(ctx); err != nil {
-			break
-		}
-		switch m := msg.(type) {
-		case *goredis.Subscription:
-			confirmed++
-		case *goredis.Message:
-			early = append(early, m)
-		}
-	}
+	early, err := awaitSubscriptions(ctx, a.ps, 2)
 	if err == nil {
 		a.reader, err = hub.register(ctx, a)
 	}
 	if err != nil {
-		_ = a.ps.Close()
-		a.cancel()
+		a.abort()
 		return nil, fmt.Errorf("redis: streams adapter for namespace %q: %w", name, err)
 	}
-	a.wg.Add(2)
-	go a.receive(early) // stopped by Close (closes done and the PubSub)
-	go a.work()         // stopped by Close (closes done)
+	a.start(early, "socket.io-redis-streams-adapter: subscription lost, reconnecting", a.dispatch)
 	return a, nil
 }
 
@@ -233,70 +182,11 @@ func (a *StreamsAdapter) UID() string { return a.uid }
 // last namespace), unsubscribes, and fails waiting requests with adapter.ErrClosed.
 // Node: close.
 func (a *StreamsAdapter) Close() error {
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	if !a.closeRequests() {
 		return nil
 	}
-	a.closed = true
-	for id, p := range a.pending {
-		delete(a.pending, id)
-		p.fail(adapter.ErrClosed)
-	}
-	for id, r := range a.acks {
-		delete(a.acks, id)
-		r.timer.Stop()
-	}
-	a.mu.Unlock()
 	a.reader.hub.unregister(a)
-	close(a.done)
-	a.cancel()
-	err := a.ps.Close()
-	a.wg.Wait()
-	return err
-}
-
-// receive reads the pub/sub channels until Close; go-redis subscribes again after a
-// lost connection.
-func (a *StreamsAdapter) receive(early []*goredis.Message) {
-	defer a.wg.Done()
-	for _, m := range early {
-		a.dispatch(m)
-	}
-	const minBackoff, maxBackoff = 50 * time.Millisecond, 2 * time.Second
-	backoff := minBackoff
-	for {
-		msg, err := a.ps.Receive(a.ctx)
-		if err != nil {
-			select {
-			case <-a.done:
-				return
-			default:
-			}
-			a.log.Warn("socket.io-redis-streams-adapter: subscription lost, reconnecting", "err", err, "retry", backoff)
-			if !sleep(a.done, backoff) {
-				return
-			}
-			backoff = min(2*backoff, maxBackoff)
-			continue
-		}
-		backoff = minBackoff
-		if m, ok := msg.(*goredis.Message); ok {
-			a.dispatch(m)
-		}
-	}
-}
-
-// sleep waits d, or returns false at once when done closes.
-func sleep(done <-chan struct{}, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-done:
-		return false
-	case <-t.C:
-		return true
-	}
+	return a.stop()
 }
 
 // dispatch handles a pub/sub message: answers at once, requests on the worker.
@@ -319,19 +209,5 @@ func (a *StreamsAdapter) dispatch(m *goredis.Message) {
 	select {
 	case a.reqq <- msg:
 	case <-a.done:
-	}
-}
-
-// work handles the requests of other servers one at a time, off the receive loop (a
-// server-side event handler may wait for an answer that the loop must read).
-func (a *StreamsAdapter) work() {
-	defer a.wg.Done()
-	for {
-		select {
-		case <-a.done:
-			return
-		case m := <-a.reqq:
-			a.onMessage(m, "")
-		}
 	}
 }

@@ -112,16 +112,6 @@ func (a *StreamsAdapter) publishTo(ctx context.Context, channel string, t int, d
 	return nil
 }
 
-// publishBackground publishes for a caller with no context and no error to return;
-// failures are logged.
-func (a *StreamsAdapter) publishBackground(channel string, t int, data ordered) {
-	ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
-	defer cancel()
-	if err := a.publishTo(ctx, channel, t, data); err != nil {
-		a.log.Warn("socket.io-redis-streams-adapter: publish failed", "err", err)
-	}
-}
-
 // appendBackground appends to the stream for a caller with no error to return.
 func (a *StreamsAdapter) appendBackground(t int, data ordered) {
 	ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
@@ -130,5 +120,3 @@ func (a *StreamsAdapter) appendBackground(t int, data ordered) {
 		a.log.Warn("socket.io-redis-streams-adapter: append to the stream failed", "err", err)
 	}
 }
-
-func (a *StreamsAdapter) responseChannel(uid string) string { return a.publicChannel + uid + "#" }
