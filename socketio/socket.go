@@ -728,7 +728,9 @@ func (s *Socket) onConnect() {
 	s.mu.Lock()
 	s.state = stateConnected
 	s.mu.Unlock()
-	s.Join(s.id)
+	// CONNECT is queued before the socket joins its own room: from the Join on, broadcasts
+	// from other goroutines reach it, and none may overtake the CONNECT reply (Node joins
+	// and replies in one synchronous step).
 	p := &parser.Packet{Type: parser.Connect}
 	if s.client.conn.Protocol() != 3 {
 		p.Data = connectReply{SID: s.id, PID: s.pid}
@@ -736,6 +738,7 @@ func (s *Socket) onConnect() {
 	if err := s.write(p, adapter.DeliverOptions{}); err != nil {
 		s.log.Error("socket.io: CONNECT reply", "sid", s.id, "err", err)
 	}
+	s.Join(s.id)
 }
 
 // onClose runs the disconnection: "disconnecting", session persistence, cleanup,
