@@ -2,12 +2,15 @@ package socketio_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/engineio"
+	"github.com/gosockio/gosockio/parser"
 	"github.com/gosockio/gosockio/socketio"
 )
 
@@ -158,5 +161,34 @@ func TestConnectReplyAfterConnectionHandlers(t *testing.T) {
 	}
 	if m := next(t, c); m != `2["welcome"]` {
 		t.Fatalf("second = %q", m)
+	}
+}
+
+// joinBroadcastAdapter broadcasts an event the moment a socket joins its own room: a
+// broadcast from another goroutine that lands right after the join.
+type joinBroadcastAdapter struct {
+	*adapter.InMemory
+}
+
+func (a joinBroadcastAdapter) AddAll(id string, rooms []string) {
+	a.InMemory.AddAll(id, rooms)
+	if slices.Contains(rooms, id) {
+		_ = a.InMemory.Broadcast(&parser.Packet{Type: parser.Event, Data: []any{"early"}}, nil)
+	}
+}
+
+// The CONNECT reply goes out before anything a broadcast can send to the new socket
+// (found by conformance's server property; Node joins and replies in one step).
+func TestConnectReplyComesBeforeBroadcasts(t *testing.T) {
+	srv, _ := newServer(t, &socketio.Options{Adapter: func(nsp adapter.Namespace, cfg *adapter.Config) (adapter.Adapter, error) {
+		return joinBroadcastAdapter{adapter.NewInMemory(nsp, cfg)}, nil
+	}})
+	c := dial(t, srv, 4)
+	c.Deliver("0")
+	if first := next(t, c); !strings.HasPrefix(first, `0{"sid":`) {
+		t.Fatalf("first packet = %q, want the CONNECT reply", first)
+	}
+	if second := next(t, c); second != `2["early"]` {
+		t.Fatalf("second packet = %q, want the broadcast", second)
 	}
 }
