@@ -104,6 +104,14 @@ type smallBufHijacker struct{ http.ResponseWriter }
 
 func (h smallBufHijacker) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
+// WriteHeaderNow forwards to writers that hold WriteHeader back until the handler returns
+// (gin's): websocket.Accept calls it so that the 101 response goes out before the hijack.
+func (h smallBufHijacker) WriteHeaderNow() {
+	if w, ok := h.ResponseWriter.(interface{ WriteHeaderNow() }); ok {
+		w.WriteHeaderNow()
+	}
+}
+
 func (h smallBufHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
 	if err != nil {
