@@ -1,0 +1,302 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// errClosed is returned when a connection ends while waiting on it.
+var errClosed = errors.New("loadgen: connection closed")
+
+// conn is one socket.io client on namespace "/" over a plain WebSocket, speaking
+// Engine.IO 4 + Socket.IO 5 (or Engine.IO 3 + Socket.IO 4 with -eio 3). It uses no
+// socket.io client library, so every server under test pays the same client cost.
+type conn struct {
+	ws      *websocket.Conn
+	eio     int
+	onEvent func(event string, args []json.RawMessage) // called on the read goroutine
+
+	mu     sync.Mutex
+	acks   map[uint64]chan []json.RawMessage // guarded by mu
+	nextID uint64                            // guarded by mu
+	ended  bool                              // guarded by mu: no more acks will come
+
+	stray   atomic.Int64  // acks for an id not waited on (answered twice, or after -timeout)
+	done    chan struct{} // closed when the read goroutine returns
+	stop    chan struct{} // closed by close
+	stopped sync.Once
+	pingers sync.WaitGroup
+}
+
+// wsURL turns the -url base and -path into the WebSocket handshake address.
+func wsURL(base, path string, eio int) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", fmt.Errorf("loadgen: -url %q: %w", base, err)
+	}
+	switch u.Scheme {
+	case "http", "ws":
+		u.Scheme = "ws"
+	case "https", "wss":
+		u.Scheme = "wss"
+	default:
+		return "", fmt.Errorf("loadgen: -url %q: scheme must be http, https, ws or wss", base)
+	}
+	u.Path = path
+	u.RawQuery = "EIO=" + strconv.Itoa(eio) + "&transport=websocket"
+	return u.String(), nil
+}
+
+// dial opens the WebSocket, reads the Engine.IO open packet and connects to "/"
+// (EIO 4 sends "40"; an EIO 3 server connects "/" by itself). It returns once the
+// server's CONNECT has arrived. onEvent receives every event packet afterwards.
+func dial(ctx context.Context, addr string, eio int, onEvent func(string, []json.RawMessage)) (*conn, error) {
+	ws, _, err := websocket.Dial(ctx, addr, nil)
+	if err != nil {
+		return nil, fmt.Errorf("loadgen: dial %s: %w", addr, err)
+	}
+	ws.SetReadLimit(16 << 20)
+	c := &conn{ws: ws, eio: eio, onEvent: onEvent, acks: map[uint64]chan []json.RawMessage{},
+		done: make(chan struct{}), stop: make(chan struct{})}
+	fail := func(err error) (*conn, error) {
+		_ = ws.CloseNow()
+		return nil, err
+	}
+	_, open, err := ws.Read(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("loadgen: read the open packet: %w", err))
+	}
+	if len(open) == 0 || open[0] != '0' {
+		return fail(fmt.Errorf("loadgen: expected the Engine.IO open packet (0{...}), got %q", trunc(open)))
+	}
+	var hs struct {
+		PingInterval int `json:"pingInterval"`
+	}
+	if err := json.Unmarshal(open[1:], &hs); err != nil {
+		return fail(fmt.Errorf("loadgen: open packet %q: %w", trunc(open), err))
+	}
+	if eio == 4 {
+		if err := ws.Write(ctx, websocket.MessageText, []byte("40")); err != nil {
+			return fail(fmt.Errorf("loadgen: send CONNECT: %w", err))
+		}
+	}
+	for {
+		_, m, err := ws.Read(ctx)
+		if err != nil {
+			return fail(fmt.Errorf("loadgen: waiting for CONNECT: %w", err))
+		}
+		switch {
+		case string(m) == "2":
+			if err := ws.Write(ctx, websocket.MessageText, []byte("3")); err != nil {
+				return fail(err)
+			}
+			continue
+		case bytes.HasPrefix(m, []byte("40")):
+		case bytes.HasPrefix(m, []byte("44")):
+			return fail(fmt.Errorf("loadgen: server refused namespace \"/\": %s", trunc(m)))
+		default:
+			return fail(fmt.Errorf("loadgen: expected CONNECT (40...), got %q", trunc(m)))
+		}
+		break
+	}
+	// Stopped by close (CloseNow makes Read fail); close waits on c.done.
+	go c.readLoop()
+	if eio == 3 && hs.PingInterval > 0 {
+		c.pingers.Add(1)
+		// EIO 3 clients ping; stopped by close (c.stop); close waits on c.pingers.
+		go c.pingLoop(time.Duration(hs.PingInterval) * time.Millisecond)
+	}
+	return c, nil
+}
+
+func trunc(b []byte) string {
+	if len(b) > 80 {
+		return string(b[:80]) + "..."
+	}
+	return string(b)
+}
+
+func (c *conn) pingLoop(every time.Duration) {
+	defer c.pingers.Done()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-c.done:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), every)
+			_ = c.ws.Write(ctx, websocket.MessageText, []byte("2"))
+			cancel()
+		}
+	}
+}
+
+func (c *conn) readLoop() {
+	defer close(c.done)
+	defer c.failAcks()
+	ctx := context.Background()
+	for {
+		typ, m, err := c.ws.Read(ctx)
+		if err != nil {
+			return
+		}
+		if typ != websocket.MessageText || len(m) == 0 {
+			continue
+		}
+		switch m[0] {
+		case '2': // EIO 4 ping
+			_ = c.ws.Write(ctx, websocket.MessageText, []byte("3"))
+		case '1': // engine close
+			return
+		case '4':
+			if len(m) < 2 {
+				continue
+			}
+			switch m[1] {
+			case '2':
+				c.handleEvent(m[2:])
+			case '3':
+				c.handleAck(m[2:])
+			case '1': // DISCONNECT
+				return
+			}
+		}
+	}
+}
+
+// splitID splits a leading ack id from the JSON array; "/" namespaces are not used.
+func splitID(b []byte) (uint64, bool, []byte) {
+	i := 0
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	if i == 0 {
+		return 0, false, b
+	}
+	id, err := strconv.ParseUint(string(b[:i]), 10, 64)
+	return id, err == nil, b[i:]
+}
+
+func (c *conn) handleEvent(b []byte) {
+	_, _, body := splitID(b)
+	var arr []json.RawMessage
+	if err := json.Unmarshal(body, &arr); err != nil || len(arr) == 0 {
+		c.onEvent("", nil) // reported as a bad packet
+		return
+	}
+	var name string
+	if err := json.Unmarshal(arr[0], &name); err != nil {
+		c.onEvent("", nil)
+		return
+	}
+	c.onEvent(name, arr[1:])
+}
+
+func (c *conn) handleAck(b []byte) {
+	id, ok, body := splitID(b)
+	if !ok {
+		return
+	}
+	var arr []json.RawMessage
+	if err := json.Unmarshal(body, &arr); err != nil {
+		arr = nil
+	}
+	c.mu.Lock()
+	ch := c.acks[id]
+	delete(c.acks, id)
+	c.mu.Unlock()
+	if ch != nil {
+		ch <- arr
+	} else {
+		c.stray.Add(1)
+	}
+}
+
+func (c *conn) failAcks() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ended = true
+	for id, ch := range c.acks {
+		close(ch)
+		delete(c.acks, id)
+	}
+}
+
+// encode builds the text of an EVENT packet: 42[<id>]["event",args...].
+func encode(id string, event string, args ...[]byte) []byte {
+	var b strings.Builder
+	b.WriteString("42")
+	b.WriteString(id)
+	b.WriteString(`["`)
+	b.WriteString(event)
+	b.WriteByte('"')
+	for _, a := range args {
+		b.WriteByte(',')
+		b.Write(a)
+	}
+	b.WriteByte(']')
+	return []byte(b.String())
+}
+
+// emit sends an event without an ack.
+func (c *conn) emit(ctx context.Context, event string, args ...[]byte) error {
+	return c.ws.Write(ctx, websocket.MessageText, encode("", event, args...))
+}
+
+// call sends an event with an ack id and waits for the ack's arguments until ctx ends.
+func (c *conn) call(ctx context.Context, event string, args ...[]byte) ([]json.RawMessage, error) {
+	ch := make(chan []json.RawMessage, 1)
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return nil, errClosed
+	}
+	id := c.nextID
+	c.nextID++
+	c.acks[id] = ch
+	c.mu.Unlock()
+	if err := c.ws.Write(ctx, websocket.MessageText, encode(strconv.FormatUint(id, 10), event, args...)); err != nil {
+		c.forget(id)
+		return nil, err
+	}
+	select {
+	case a, ok := <-ch:
+		if !ok {
+			return nil, errClosed
+		}
+		return a, nil
+	case <-ctx.Done():
+		c.forget(id)
+		return nil, ctx.Err()
+	}
+}
+
+func (c *conn) forget(id uint64) {
+	c.mu.Lock()
+	delete(c.acks, id)
+	c.mu.Unlock()
+}
+
+// close ends the connection and waits for its goroutines.
+func (c *conn) close() {
+	c.stopped.Do(func() {
+		close(c.stop)
+		_ = c.ws.CloseNow()
+	})
+	<-c.done
+	c.pingers.Wait()
+}
