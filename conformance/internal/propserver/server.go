@@ -17,13 +17,20 @@
 //
 // Every handler finishes its emits before it acknowledges, so a client that
 // has the acknowledgement knows the server has queued everything it caused.
+//
+// With Options.Recovery, connection state recovery is on as well
+// (conformance.CheckServerRecovery; prop-server.js serves it on its
+// "recoveryPort").
 package propserver
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/gosockio/gosockio/engineio"
 	"github.com/gosockio/gosockio/socketio"
@@ -43,6 +50,14 @@ type Faults struct {
 	DoubleAck bool
 	// NoGone skips the "gone" broadcast on disconnect.
 	NoGone bool
+	// ReplayTwice sends the first "msg" EVENT after a recovered CONNECT reply
+	// twice (at the engine level): with Recovery, a missed packet replayed
+	// twice.
+	ReplayTwice bool
+	// DropReplayed drops the first "msg" EVENT after a recovered CONNECT
+	// reply (at the engine level): with Recovery, a missed packet never
+	// replayed.
+	DropReplayed bool
 }
 
 // Options configure [New]. The zero value is the contract server.
@@ -51,6 +66,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Faults break the server (tests only).
 	Faults Faults
+	// Recovery turns on connection state recovery (2 minutes, middlewares
+	// skipped; Node: connectionStateRecovery {maxDisconnectionDuration:
+	// 120000, skipMiddlewares: true}). Default false.
+	Recovery bool
 }
 
 // Server is the contract server: an [http.Handler] serving socket.io at [Path].
@@ -72,14 +91,24 @@ func New(opts *Options) (*Server, error) {
 	if opts != nil {
 		o = *opts
 	}
-	io, err := socketio.NewServer(&socketio.Options{Logger: o.Logger})
+	sopts := &socketio.Options{Logger: o.Logger}
+	if o.Recovery {
+		sopts.ConnectionStateRecovery = &socketio.RecoveryOptions{MaxDisconnectionDuration: 2 * time.Minute}
+	}
+	io, err := socketio.NewServer(sopts)
 	if err != nil {
 		return nil, err
 	}
 	f := o.Faults
-	if f.DoubleAck {
+	switch {
+	case f.DoubleAck:
 		// Replaces the binding NewServer made, to duplicate outgoing ACKs.
 		io.Engine().OnConnection(func(s *engineio.Socket) { io.ServeConn(doubleAcks{s}) })
+	case f.ReplayTwice || f.DropReplayed:
+		seen := &sync.Map{} // every sid a CONNECT reply carried
+		io.Engine().OnConnection(func(s *engineio.Socket) {
+			io.ServeConn(&tamperReplay{Socket: s, seen: seen, twice: f.ReplayTwice})
+		})
 	}
 	root := io.Of("/")
 	io.OnConnection(func(s *socketio.Socket) {
@@ -128,6 +157,46 @@ func (d doubleAcks) Send(msgs []engineio.Message, opts engineio.SendOptions) err
 		msgs = append(msgs, msgs[0])
 	}
 	return d.Socket.Send(msgs, opts)
+}
+
+// tamperReplay duplicates (twice) or drops the first "msg" EVENT sent after a
+// CONNECT reply whose sid an earlier CONNECT reply already carried.
+type tamperReplay struct {
+	*engineio.Socket
+	seen  *sync.Map
+	twice bool
+
+	mu    sync.Mutex
+	armed bool // guarded by mu
+}
+
+func (t *tamperReplay) Send(msgs []engineio.Message, opts engineio.SendOptions) error {
+	t.mu.Lock()
+	defer t.mu.Unlock() // keeps the tampering and the order of sends together
+	var out []engineio.Message
+	for _, m := range msgs {
+		d := m.Data
+		if !m.Binary && len(d) > 2 && d[0] == '0' && d[1] == '{' {
+			var reply struct {
+				SID string `json:"sid"`
+			}
+			if json.Unmarshal(d[1:], &reply) == nil && reply.SID != "" {
+				_, t.armed = t.seen.LoadOrStore(reply.SID, true)
+			}
+		}
+		if t.armed && !m.Binary && bytes.HasPrefix(d, []byte(`2["msg",`)) {
+			t.armed = false
+			if t.twice {
+				out = append(out, m, m)
+			}
+			continue
+		}
+		out = append(out, m)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return t.Socket.Send(out, opts)
 }
 
 // ServeHTTP serves socket.io at [Path].
