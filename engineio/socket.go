@@ -3,9 +3,12 @@ package engineio
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -463,8 +466,15 @@ func (s *Socket) stopHeartbeatLocked() {
 	}
 }
 
-// isCloseError reports whether err ended a websocket read because the peer went away
-// (rather than because it broke a rule).
+// isCloseError reports whether err ended a websocket read because the peer went away (a
+// close frame, the end of the stream, a reset) rather than because it broke a rule (a
+// message over the read limit, a malformed frame such as one with RSV bits set). Node's
+// ws reports the latter as an "error" event, which engine.io turns into "transport
+// error"; the former is "transport close".
 func isCloseError(err error) bool {
-	return !errors.Is(err, websocket.ErrMessageTooBig)
+	if websocket.CloseStatus(err) != -1 {
+		return true
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
