@@ -134,6 +134,8 @@ var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b 
 func (s *Socket) writePayload(w http.ResponseWriter, r *http.Request, pt *pollTransport, batch []queued, handshake bool) {
 	bp := bodyPool.Get().(*[]byte)
 	body, ctype := s.encodePayload((*bp)[:0], pt, batch)
+	s.srv.stats.packetsOutBatch(batch)
+	s.srv.stats.bytesOut.Add(uint64(len(body)))
 	compress := false
 	for _, q := range batch {
 		if !q.noCompress {
@@ -264,6 +266,7 @@ func (s *Socket) servePost(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errBadRequest)
 		return
 	}
+	s.srv.stats.bytesIn.Add(uint64(len(body)))
 	packets, err := s.decodePost(body, isBinary, pt)
 	if err != nil {
 		s.closeWith(ReasonParseError, fmt.Errorf("engineio: POST from %s: %w", s.id, err), closeNow)
@@ -271,6 +274,7 @@ func (s *Socket) servePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, p := range packets {
+		s.srv.stats.packetIn(p.Type)
 		if p.Type == PacketClose {
 			s.awaitPollForClose(r, pt)
 			s.closeWith(ReasonTransportClose, nil, closeClient)

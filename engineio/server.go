@@ -28,6 +28,8 @@ type Server struct {
 	closed  bool               // guarded by mu
 
 	wg sync.WaitGroup // request handlers and websocket writers; Shutdown waits for them
+
+	stats serverStats // counters read by Stats
 }
 
 // NewServer returns a server configured by opts (nil means all defaults). It fails when an
@@ -244,6 +246,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 	}
 	s.clients[id] = c
 	s.mu.Unlock()
+	s.stats.connectionsTotal.Add(1)
 	s.debug("handshake", "component", "engine", "sid", id, "transport", transport, "protocol", protocol)
 
 	c.mu.Lock()

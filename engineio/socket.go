@@ -182,6 +182,7 @@ func (s *Socket) Send(msgs []Message, opts SendOptions) error {
 	}
 	if opts.Volatile && !s.writableLocked() {
 		s.mu.Unlock()
+		s.srv.stats.volatileDropped.Add(uint64(len(msgs)))
 		return ErrDropped
 	}
 	o := &s.srv.opts
@@ -190,6 +191,7 @@ func (s *Socket) Send(msgs []Message, opts SendOptions) error {
 		(o.MaxQueuedBytes >= 0 && s.queueBytes+n > o.MaxQueuedBytes) {
 		if opts.Volatile {
 			s.mu.Unlock()
+			s.srv.stats.volatileDropped.Add(uint64(len(msgs)))
 			return ErrDropped
 		}
 		err := fmt.Errorf("%w: %d messages (%d bytes) queued for socket %s, limits %d messages and %d bytes (Options.MaxQueuedMessages, MaxQueuedBytes); the client reads too slowly",
@@ -198,6 +200,7 @@ func (s *Socket) Send(msgs []Message, opts SendOptions) error {
 		s.overflowed = true
 		s.mu.Unlock()
 		if first {
+			s.srv.stats.slowConsumerCloses.Add(1)
 			s.srv.log.Warn("engine.io write queue overflow, closing socket", "component", "engine:socket", "sid", s.id, "err", err)
 			// The close (and the user's OnClose) runs on its own goroutine, never in the
 			// sender's: a broadcast loop or a handler holding its own lock must not run

@@ -61,7 +61,11 @@ func (c *Socket) probeLoop(conn *websocket.Conn, r *http.Request) {
 			c.abortUpgrade(conn)
 			return
 		}
+		c.srv.stats.bytesIn.Add(uint64(len(data)))
 		p, err := DecodeFrame(data, typ == websocket.MessageBinary, int(c.protocol))
+		if err == nil {
+			c.srv.stats.packetIn(p.Type)
+		}
 		switch {
 		case err == nil && p.Type == PacketPing && string(p.Data) == "probe":
 			// The state changes before "3probe" is written, so that a request the client
@@ -76,6 +80,7 @@ func (c *Socket) probeLoop(conn *websocket.Conn, r *http.Request) {
 				c.abortUpgrade(conn)
 				return
 			}
+			c.srv.stats.countOut(PacketPong, len("3probe"))
 		case err == nil && p.Type == PacketUpgrade:
 			ok, closing := c.completeUpgrade(conn, r)
 			if !ok {

@@ -40,11 +40,13 @@ func (c *Socket) readLoop(conn *websocket.Conn) {
 			}
 			return
 		}
+		c.srv.stats.bytesIn.Add(uint64(len(data)))
 		p, err := DecodeFrame(data, typ == websocket.MessageBinary, int(c.protocol))
 		if err != nil {
 			c.closeWith(ReasonParseError, fmt.Errorf("engineio: websocket frame from %s: %w", c.id, err), closeNow)
 			return
 		}
+		c.srv.stats.packetIn(p.Type)
 		c.onPacket(p)
 	}
 }
@@ -86,6 +88,7 @@ func (c *Socket) writeLoop() {
 				c.closeWith(ReasonTransportError, fmt.Errorf("engineio: websocket write to %s: %w", c.id, err), closeNow)
 				break
 			}
+			c.srv.stats.countOut(q.Type, len(buf))
 		}
 		if cap(buf) > 64<<10 {
 			buf = nil

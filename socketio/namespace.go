@@ -245,6 +245,7 @@ func (n *Namespace) add(c *client, auth map[string]any, query url.Values) {
 		s.onClose(ReasonForcedServerClose)
 		return
 	}
+	n.srv.stats.connectsTotal.Add(1)
 	if s.recovered {
 		for _, p := range s.missed {
 			cp := *p

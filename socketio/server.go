@@ -38,6 +38,8 @@ type Server struct {
 	https    map[*http.Server]struct{} // guarded by mu
 	onNewNsp []func(*Namespace)        // guarded by mu
 	closed   bool                      // guarded by mu
+
+	stats serverStats // counters read by Stats
 }
 
 type parentEntry struct {

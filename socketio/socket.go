@@ -527,6 +527,7 @@ func (s *Socket) write(p *parser.Packet, opts adapter.DeliverOptions) error {
 	if err != nil {
 		return fmt.Errorf("socketio: encode %s for %s: %w", p.Type, s.id, err)
 	}
+	s.nsp.srv.stats.countOut(p.Type)
 	s.sendFrames(frames, opts)
 	return nil
 }
@@ -584,6 +585,7 @@ func (s *Socket) deliver(p *parser.Packet, frames []parser.Frame, opts adapter.D
 	}
 	outs := s.anyOut
 	held := s.holding
+	s.nsp.srv.stats.countOut(p.Type)
 	if held {
 		s.held = append(s.held, heldFrames{frames, opts})
 	}
@@ -626,8 +628,10 @@ func (s *Socket) notifyListeners(ls []*outListener, p *parser.Packet) {
 func (s *Socket) onPacket(p *parser.Packet) {
 	switch p.Type {
 	case parser.Event, parser.BinaryEvent:
+		s.nsp.srv.stats.eventsIn.Add(1)
 		s.onEvent(p)
 	case parser.Ack, parser.BinaryAck:
+		s.nsp.srv.stats.acksIn.Add(1)
 		if pa := s.takeAck(p.ID); pa != nil {
 			pa.fn(p, nil)
 		} else {
