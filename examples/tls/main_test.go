@@ -9,11 +9,10 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/gosockio/gosockio/client"
+	"github.com/gosockio/gosockio/examples/internal/mounttest"
 	"go.uber.org/goleak"
 )
 
@@ -45,40 +44,8 @@ func TestTLS(t *testing.T) {
 	t.Cleanup(tr.CloseIdleConnections)
 	hc := &http.Client{Transport: tr}
 
-	res, err := hc.Get(ts.URL + "/socket.io/?EIO=4&transport=polling")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if !strings.HasPrefix(string(body), `0{"sid":`) {
-		t.Errorf("handshake = %s %q, want an open packet 0{\"sid\":...", res.Status, body)
-	}
-
-	for _, transport := range []string{"polling", "websocket"} {
-		t.Run(transport, func(t *testing.T) {
-			s, err := client.Connect(ts.URL, &client.Options{
-				ForceNew: true, Transports: []string{transport}, HTTPClient: hc,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Manager().Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			answer, err := s.EmitWithAck(ctx, "echo", "over tls")
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got string
-			if err := answer.Scan(&got); err != nil || got != "over tls" {
-				t.Errorf("echo answered %q (%v), want %q", got, err, "over tls")
-			}
-			if tr := s.Manager().Transport(); tr != transport {
-				t.Errorf("transport = %q, want %q", tr, transport)
-			}
-		})
-	}
+	mounttest.Handshake(t, hc, ts.URL+"/socket.io/")
+	mounttest.EchoTransports(t, ts.URL, &client.Options{HTTPClient: hc}, "over tls")
 }
 
 // TestUntrusted checks that the certificate is really checked: a client without it in
