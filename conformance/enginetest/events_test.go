@@ -147,7 +147,7 @@ func (h *harness) serverClose(sid string) {
 func (h *harness) timedOut(format string, args ...any) {
 	h.t.Helper()
 	if a, ok := h.t.(*attempt); ok {
-		a.markFinal()
+		a.MarkFinal()
 	}
 	h.t.Fatalf(format, args...)
 }

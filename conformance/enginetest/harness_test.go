@@ -2,9 +2,7 @@ package enginetest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/gosockio/gosockio/conformance/internal/enginetestserver"
 	"github.com/gosockio/gosockio/conformance/internal/nodeenv"
+	"github.com/gosockio/gosockio/conformance/internal/suiteharness"
 	"github.com/gosockio/gosockio/engineio"
 )
 
@@ -119,40 +118,13 @@ func (h *harness) arrival() (string, <-chan struct{}) {
 }
 
 // reply is an HTTP response read in full.
-type reply struct {
-	status int
-	body   string
-	header http.Header
-}
+type reply = suiteharness.Reply
 
 // do sends one HTTP request to the engine path with the given query; tag, when
 // not empty, names it for [harness.arrival]. It is safe to call from any
 // goroutine.
 func (h *harness) do(ctx context.Context, method, query, body, tag string) (reply, error) {
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, h.base+"?"+query, rd)
-	if err != nil {
-		return reply{}, err
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
-	}
-	if tag != "" {
-		req.Header.Set(tagHeader, tag)
-	}
-	resp, err := h.client.Do(req)
-	if err != nil {
-		return reply{}, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return reply{}, fmt.Errorf("read body of %s %s: %w", method, query, err)
-	}
-	return reply{status: resp.StatusCode, body: string(b), header: resp.Header}, nil
+	return suiteharness.Do(ctx, h.client, h.base, tagHeader, method, query, body, tag)
 }
 
 // get and post are [harness.do] for the test goroutine: a transport error fails
@@ -183,50 +155,27 @@ func (h *harness) ctx() context.Context {
 }
 
 // handshake is the JSON of an open packet.
-type handshake struct {
-	SID          string   `json:"sid"`
-	Upgrades     []string `json:"upgrades"`
-	PingInterval int      `json:"pingInterval"`
-	PingTimeout  int      `json:"pingTimeout"`
-	MaxPayload   *int     `json:"maxPayload"`
-}
+type handshake = suiteharness.Handshake
 
 // parseOpen decodes an open packet ("0{...}") and returns its fields and the set
-// of its keys.
+// of its keys (see [suiteharness.ParseOpen]).
 func parseOpen(t tb, packet string) (handshake, []string) {
 	t.Helper()
-	if !strings.HasPrefix(packet, "0") {
-		t.Fatalf("open packet %q does not start with \"0\"", packet)
-	}
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(packet[1:]), &keys); err != nil {
-		t.Fatalf("open packet %q: %v", packet, err)
-	}
-	var hs handshake
-	if err := json.Unmarshal([]byte(packet[1:]), &hs); err != nil {
-		t.Fatalf("open packet %q: %v", packet, err)
-	}
-	var names []string
-	for k := range keys {
-		names = append(names, k)
-	}
-	return hs, names
+	return suiteharness.ParseOpen(t, packet)
 }
 
 // wantStatus checks an HTTP status.
 func wantStatus(t tb, what string, r reply, want ...int) {
 	t.Helper()
 	for _, w := range want {
-		if r.status == w {
+		if r.Status == w {
 			return
 		}
 	}
-	t.Fatalf("%s: status %d (body %q), want %v", what, r.status, r.body, want)
+	t.Fatalf("%s: status %d (body %q), want %v", what, r.Status, r.Body, want)
 }
 
 func wantBody(t tb, what string, r reply, want string) {
 	t.Helper()
-	if r.status != http.StatusOK || r.body != want {
-		t.Fatalf("%s: %d %q, want 200 %q", what, r.status, r.body, want)
-	}
+	suiteharness.WantBody(t, what, r, want)
 }

@@ -1,7 +1,6 @@
 package enginetest
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gosockio/gosockio/conformance/internal/nodeenv"
+	"github.com/gosockio/gosockio/conformance/internal/suiteharness"
 )
 
 // TestEngineIOProtocolV4Reference runs the same ported v4 suite against Node's
@@ -111,37 +111,11 @@ func startNodeTarget(t *testing.T, allowEIO3 bool) *target {
 		Args: []string{arg},
 		Env:  []string{"NODE_PATH=" + filepath.Join(nodeenv.Dir(t), "node_modules")},
 	})
-	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
-	defer cancel()
-	var hello struct{ Port int }
-	if err := p.ReadJSON(ctx, &hello); err != nil || hello.Port == 0 {
-		t.Fatalf("reference server did not announce its port: %v", err)
-	}
+	port := suiteharness.NodePort(t, p, "reference server", waitLimit)
 	tg := &target{events: newEvents(), waiters: map[string]chan struct{}{}, node: p, closing: make(chan string, 16)}
 	transport := &http.Transport{}
-	tg.setAddr("127.0.0.1:"+strconv.Itoa(hello.Port), transport)
-
-	readCtx, stopReading := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	// Reads the server's reports until stopReading (below, on cleanup) or the
-	// process's stdout closes.
-	go func() {
-		defer close(done)
-		for {
-			line, err := p.ReadLine(readCtx)
-			if err != nil {
-				return
-			}
-			if err := tg.dispatchNodeReport(line); err != nil {
-				t.Errorf("reference server: %v", err)
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		stopReading()
-		<-done
-		transport.CloseIdleConnections()
-	})
+	tg.setAddr("127.0.0.1:"+strconv.Itoa(port), transport)
+	suiteharness.ReadNodeReports(t, p, "reference server", tg.dispatchNodeReport, transport.CloseIdleConnections)
 	return tg
 }
 

@@ -25,7 +25,7 @@ func suiteV3() []suiteCase {
 		{"handshake/HTTP long-polling/successfully opens a session", func(h *harness) {
 			r := h.get("EIO=3&transport=polling")
 			wantStatus(h.t, "handshake", r, http.StatusOK)
-			length, packet := v3DecodeOne(h.t, r.body)
+			length, packet := v3DecodeOne(h.t, r.Body)
 			if want := strconv.Itoa(utf16Len(packet)); length != want {
 				h.t.Errorf("payload length prefix %q, want %q (the packet's length)", length, want)
 			}
@@ -48,7 +48,7 @@ func suiteV3() []suiteCase {
 		{"handshake/WebSocket/successfully opens a session", func(h *harness) {
 			c := h.mustDial("EIO=3&transport=websocket")
 			f := h.read(c)
-			hs, _ := parseOpen(h.t, f.data)
+			hs, _ := parseOpen(h.t, f.Data)
 			if hs.SID == "" {
 				h.t.Errorf("handshake sid is empty")
 			}
@@ -85,8 +85,8 @@ func suiteV3() []suiteCase {
 			// binary packet of 5 bytes, the message type 4 then the data.
 			want := string([]byte{0, 6, 255, 52, 104, 101, 108, 108, 111, 1, 5, 255, 4, 1, 2, 3, 4})
 			r := h.get(v3Query(sid))
-			if r.status != http.StatusOK || r.body != want {
-				h.t.Fatalf("GET = %d %v, want 200 %v", r.status, []byte(r.body), []byte(want))
+			if r.Status != http.StatusOK || r.Body != want {
+				h.t.Fatalf("GET = %d %v, want 200 %v", r.Status, []byte(r.Body), []byte(want))
 			}
 		}},
 		{"message/HTTP long-polling/closes the session upon invalid packet format", func(h *harness) {
@@ -103,7 +103,7 @@ func suiteV3() []suiteCase {
 		{"message/HTTP long-polling/closes the session upon duplicate poll requests", func(h *harness) {
 			sid := v3OpenPolling(h, false)
 			first, second := duplicatePolls(h, v3Query(sid))
-			if first.status != http.StatusOK {
+			if first.Status != http.StatusOK {
 				first, second = second, first
 			}
 			wantBody(h.t, "the pending GET", first, "1:1")
@@ -123,7 +123,7 @@ func suiteV3() []suiteCase {
 			h.read(c) // handshake
 			// v3 binary frames carry the packet type as their first byte.
 			h.write(c, websocket.MessageBinary, "\x04\x01\x02\x03\x04")
-			if got := h.read(c); got != (frame{binary: true, data: "\x04\x01\x02\x03\x04"}) {
+			if got := h.read(c); got != (frame{Binary: true, Data: "\x04\x01\x02\x03\x04"}) {
 				h.t.Fatalf("echo = %v, want binary [4 1 2 3 4]", got)
 			}
 			c.Close(websocket.StatusNormalClosure, "")
@@ -234,10 +234,10 @@ func v3OpenPolling(h *harness, supportsBinary bool) string {
 	}
 	r := h.get(q)
 	wantStatus(h.t, "handshake", r, http.StatusOK)
-	_, packet := v3DecodeOne(h.t, r.body)
+	_, packet := v3DecodeOne(h.t, r.Body)
 	hs, _ := parseOpen(h.t, packet)
 	if hs.SID == "" {
-		h.t.Fatalf("handshake %q has no sid", r.body)
+		h.t.Fatalf("handshake %q has no sid", r.Body)
 	}
 	return hs.SID
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/coder/websocket"
+
+	"github.com/gosockio/gosockio/conformance/internal/suiteharness"
 )
 
 // TestEngineIOProtocolV4 is the official Engine.IO v4 protocol test suite
@@ -41,11 +43,11 @@ func suiteV4() []suiteCase {
 		{"handshake/WebSocket/successfully opens a session", func(h *harness) {
 			c := h.mustDial("EIO=4&transport=websocket")
 			f := h.read(c)
-			if f.binary {
+			if f.Binary {
 				h.t.Fatalf("handshake came as %v, want a text frame", f)
 			}
-			hs, keys := parseOpen(h.t, f.data)
-			wantHandshakeV4(h.t, hs, keys, []string{})
+			hs, keys := parseOpen(h.t, f.Data)
+			suiteharness.WantHandshakeV4(h.t, hs, keys, []string{})
 			c.Close(websocket.StatusNormalClosure, "")
 		}},
 		{"handshake/WebSocket/fails with an invalid 'EIO' query parameter", func(h *harness) {
@@ -83,7 +85,7 @@ func suiteV4() []suiteCase {
 			// once the first has reached the server; if the engine still took
 			// them in the other order, the roles swap, which is the same
 			// behaviour.
-			if first.status != http.StatusOK {
+			if first.Status != http.StatusOK {
 				first, second = second, first
 			}
 			wantBody(h.t, "the pending GET", first, "1")
@@ -110,7 +112,7 @@ func suiteV4() []suiteCase {
 			c := h.mustDial("EIO=4&transport=websocket")
 			h.read(c) // handshake
 			h.write(c, websocket.MessageBinary, "\x01\x02\x03\x04")
-			if got := h.read(c); got != (frame{binary: true, data: "\x01\x02\x03\x04"}) {
+			if got := h.read(c); got != (frame{Binary: true, Data: "\x01\x02\x03\x04"}) {
 				h.t.Fatalf("echo = %v, want binary [1 2 3 4]", got)
 			}
 			c.Close(websocket.StatusNormalClosure, "")
@@ -150,7 +152,7 @@ func suiteV4() []suiteCase {
 			c := h.mustDial("EIO=4&transport=websocket")
 			hs := wsHandshake(h, c)
 			got := h.waitClosed(c)
-			if !slices.Equal(got, []frame{{data: "2"}}) {
+			if !slices.Equal(got, []frame{{Data: "2"}}) {
 				h.t.Errorf("before the close the server sent %v, want one ping \"2\"", got) // beyond the suite
 			}
 			h.wantCloseReason(hs.SID, "ping timeout") // beyond the suite
@@ -213,9 +215,9 @@ func v4OpenPolling(h *harness) string {
 	h.t.Helper()
 	r := h.get("EIO=4&transport=polling")
 	wantStatus(h.t, "handshake", r, http.StatusOK)
-	hs, _ := parseOpen(h.t, r.body)
+	hs, _ := parseOpen(h.t, r.Body)
 	if hs.SID == "" {
-		h.t.Fatalf("handshake %q has no sid", r.body)
+		h.t.Fatalf("handshake %q has no sid", r.Body)
 	}
 	return hs.SID
 }
@@ -223,35 +225,15 @@ func v4OpenPolling(h *harness) string {
 func v4HandshakePollingOpens(h *harness) {
 	r := h.get("EIO=4&transport=polling")
 	wantStatus(h.t, "handshake", r, http.StatusOK)
-	hs, keys := parseOpen(h.t, r.body)
-	wantHandshakeV4(h.t, hs, keys, []string{"websocket"})
-}
-
-func wantHandshakeV4(t tb, hs handshake, keys, upgrades []string) {
-	t.Helper()
-	slices.Sort(keys)
-	if want := []string{"maxPayload", "pingInterval", "pingTimeout", "sid", "upgrades"}; !slices.Equal(keys, want) {
-		t.Errorf("handshake keys = %v, want exactly %v", keys, want)
-	}
-	if hs.SID == "" {
-		t.Errorf("handshake sid is empty")
-	}
-	if hs.Upgrades == nil || !slices.Equal(hs.Upgrades, upgrades) {
-		t.Errorf("upgrades = %#v, want %q", hs.Upgrades, upgrades)
-	}
-	if hs.PingInterval != 300 || hs.PingTimeout != 200 {
-		t.Errorf("pingInterval, pingTimeout = %d, %d, want 300, 200", hs.PingInterval, hs.PingTimeout)
-	}
-	if hs.MaxPayload == nil || *hs.MaxPayload != 1000000 {
-		t.Errorf("maxPayload = %v, want 1000000", hs.MaxPayload)
-	}
+	hs, keys := parseOpen(h.t, r.Body)
+	suiteharness.WantHandshakeV4(h.t, hs, keys, []string{"websocket"})
 }
 
 // wsHandshake reads the open packet of a WebSocket session.
 func wsHandshake(h *harness, c *websocket.Conn) handshake {
 	h.t.Helper()
 	f := h.read(c)
-	hs, _ := parseOpen(h.t, f.data)
+	hs, _ := parseOpen(h.t, f.Data)
 	return hs
 }
 
@@ -301,7 +283,7 @@ func cancelledPoll(h *harness, query string) {
 	go func() {
 		r, err := h.do(ctx, http.MethodGet, query, "", tag)
 		if err == nil {
-			h.t.Errorf("the GET to abort was answered before the abort: %d %q", r.status, r.body)
+			h.t.Errorf("the GET to abort was answered before the abort: %d %q", r.Status, r.Body)
 		}
 		done <- err
 	}()
@@ -316,35 +298,12 @@ func cancelledPoll(h *harness, query string) {
 }
 
 // closeWhilePolling sends a GET and, once the server has it, POSTs closeBody
-// (a close packet). It returns the GET's reply. As in the suite, the GET must be
-// pending when the close arrives: the POST leaves only after the GET has reached
-// the server's handler.
+// (a close packet) and returns the GET's reply (see
+// [suiteharness.CloseWhilePolling]).
 func closeWhilePolling(h *harness, query, closeBody string) reply {
 	h.t.Helper()
 	tag, arrived := h.arrival()
-	type result struct {
-		r   reply
-		err error
-	}
-	done := make(chan result, 1)
-	ctx := h.ctx()
-	// Ends when the server answers the GET or ctx ends; the test waits for it.
-	go func() {
-		r, err := h.do(ctx, http.MethodGet, query, "", tag)
-		done <- result{r, err}
-	}()
-	select {
-	case <-arrived:
-	case res := <-done:
-		h.t.Fatalf("the GET finished before the close was sent: %v %v", res.r, res.err)
-	}
-	post, err := h.do(ctx, http.MethodPost, query, closeBody, "")
-	res := <-done
-	if err != nil || res.err != nil {
-		h.t.Fatalf("close while polling: GET %v, POST %v", res.err, err)
-	}
-	wantBody(h.t, "POST close", post, "ok")
-	return res.r
+	return suiteharness.CloseWhilePolling(h.ctx(), h.t, h.do, tag, arrived, query, closeBody)
 }
 
 // secondWebSocketClosed opens a second WebSocket for an upgraded sid and wants

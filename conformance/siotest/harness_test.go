@@ -4,17 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gosockio/gosockio/conformance/internal/nodeenv"
 	"github.com/gosockio/gosockio/conformance/internal/siotestserver"
+	"github.com/gosockio/gosockio/conformance/internal/suiteharness"
 	"github.com/gosockio/gosockio/engineio"
 )
 
@@ -121,34 +120,9 @@ func newGoTarget(t tb) *target {
 func startNodeTarget(t *testing.T) *target {
 	t.Helper()
 	p := nodeenv.Start(t, "sio-testserver.js", nil)
-	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
-	defer cancel()
-	var hello struct{ Port int }
-	if err := p.ReadJSON(ctx, &hello); err != nil || hello.Port == 0 {
-		t.Fatalf("sio-testserver.js did not announce its port: %v", err)
-	}
-	tg := newTarget("127.0.0.1:"+strconv.Itoa(hello.Port), true)
-	readCtx, stopReading := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	// Reads the server's reports until stopReading (on cleanup) or the process's
-	// stdout closes.
-	go func() {
-		defer close(done)
-		for {
-			line, err := p.ReadLine(readCtx)
-			if err != nil {
-				return
-			}
-			if err := tg.dispatchNodeReport(line); err != nil {
-				t.Errorf("sio-testserver.js: %v", err)
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		stopReading()
-		<-done
-		tg.closeIdle()
-	})
+	port := suiteharness.NodePort(t, p, "sio-testserver.js", waitLimit)
+	tg := newTarget("127.0.0.1:"+strconv.Itoa(port), true)
+	suiteharness.ReadNodeReports(t, p, "sio-testserver.js", tg.dispatchNodeReport, tg.closeIdle)
 	return tg
 }
 
@@ -221,7 +195,7 @@ func (h *harness) ctx() context.Context {
 func (h *harness) timedOut(format string, args ...any) {
 	h.t.Helper()
 	if a, ok := h.t.(*attempt); ok {
-		a.markFinal()
+		a.MarkFinal()
 	}
 	h.t.Fatalf(format, args...)
 }
@@ -272,38 +246,12 @@ func (h *harness) waitUpgraded(sid string) {
 }
 
 // reply is an HTTP response read in full.
-type reply struct {
-	status int
-	body   string
-}
+type reply = suiteharness.Reply
 
 // do sends one HTTP request to the socket.io path with the given query; tag, when
 // not empty, names it for [harness.arrival]. Safe to call from any goroutine.
 func (h *harness) do(ctx context.Context, method, query, body, tag string) (reply, error) {
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, h.base+"?"+query, rd)
-	if err != nil {
-		return reply{}, err
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
-	}
-	if tag != "" {
-		req.Header.Set(tagHeader, tag)
-	}
-	resp, err := h.client.Do(req)
-	if err != nil {
-		return reply{}, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return reply{}, fmt.Errorf("read body of %s ?%s: %w", method, query, err)
-	}
-	return reply{status: resp.StatusCode, body: string(b)}, nil
+	return suiteharness.Do(ctx, h.client, h.base, tagHeader, method, query, body, tag)
 }
 
 func (h *harness) request(method, query, body string) reply {
@@ -321,14 +269,12 @@ func (h *harness) post(query, body string) reply { return h.request(http.MethodP
 
 func wantStatus(t tb, what string, r reply, want int) {
 	t.Helper()
-	if r.status != want {
-		t.Fatalf("%s: status %d (body %q), want %d", what, r.status, r.body, want)
+	if r.Status != want {
+		t.Fatalf("%s: status %d (body %q), want %d", what, r.Status, r.Body, want)
 	}
 }
 
 func wantBody(t tb, what string, r reply, want string) {
 	t.Helper()
-	if r.status != http.StatusOK || r.body != want {
-		t.Fatalf("%s: %d %q, want 200 %q", what, r.status, r.body, want)
-	}
+	suiteharness.WantBody(t, what, r, want)
 }

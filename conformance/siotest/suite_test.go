@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/coder/websocket"
+
+	"github.com/gosockio/gosockio/conformance/internal/suiteharness"
 )
 
 // suiteCase is one it(...) of a suite; name is its describe/.../it path.
@@ -45,8 +46,8 @@ func suiteV5() []suiteCase {
 		{"Engine.IO protocol/handshake/HTTP long-polling/should successfully open a session", func(h *harness) {
 			r := h.get("EIO=4&transport=polling")
 			wantStatus(h.t, "handshake", r, http.StatusOK)
-			hs, keys := parseOpen(h.t, r.body)
-			wantHandshake(h.t, hs, keys, []string{"websocket"})
+			hs, keys := parseOpen(h.t, r.Body)
+			suiteharness.WantHandshakeV4(h.t, hs, keys, []string{"websocket"})
 		}},
 		{"Engine.IO protocol/handshake/HTTP long-polling/should fail with an invalid 'EIO' query parameter", func(h *harness) {
 			wantStatus(h.t, "no EIO", h.get("transport=polling"), http.StatusBadRequest)
@@ -63,7 +64,7 @@ func suiteV5() []suiteCase {
 		{"Engine.IO protocol/handshake/WebSocket/should successfully open a session", func(h *harness) {
 			c := h.mustDial("EIO=4&transport=websocket")
 			hs, keys := parseOpen(h.t, h.nextText(c))
-			wantHandshake(h.t, hs, keys, []string{})
+			suiteharness.WantHandshakeV4(h.t, hs, keys, []string{})
 			c.Close(websocket.StatusNormalClosure, "")
 		}},
 		{"Engine.IO protocol/handshake/WebSocket/should fail with an invalid 'EIO' query parameter", func(h *harness) {
@@ -106,7 +107,7 @@ func suiteV5() []suiteCase {
 			c := h.mustDial("EIO=4&transport=websocket")
 			got := h.waitClosed(c)
 			// Beyond the suite: what came before the close.
-			if len(got) != 2 || !strings.HasPrefix(got[0].data, "0{") || got[1] != text("2") {
+			if len(got) != 2 || !strings.HasPrefix(got[0].Data, "0{") || got[1] != text("2") {
 				h.t.Errorf("before the close the server sent %v, want the open packet and one ping", got)
 			}
 		}},
@@ -226,8 +227,8 @@ func suiteV5() []suiteCase {
 			h.write(c, websocket.MessageBinary, "\x01\x02\x03")
 			h.write(c, websocket.MessageBinary, "\x04\x05\x06")
 			h.wantNext(c, text(`452-["message-back",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`))
-			h.wantNext(c, frame{binary: true, data: "\x01\x02\x03"})
-			h.wantNext(c, frame{binary: true, data: "\x04\x05\x06"})
+			h.wantNext(c, frame{Binary: true, Data: "\x01\x02\x03"})
+			h.wantNext(c, frame{Binary: true, Data: "\x04\x05\x06"})
 			c.Close(websocket.StatusNormalClosure, "")
 		}},
 		{"Socket.IO protocol/message/should send a plain-text packet with an ack", func(h *harness) {
@@ -241,8 +242,8 @@ func suiteV5() []suiteCase {
 			h.write(c, websocket.MessageBinary, "\x01\x02\x03")
 			h.write(c, websocket.MessageBinary, "\x04\x05\x06")
 			h.wantNext(c, text(`462-789[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`))
-			h.wantNext(c, frame{binary: true, data: "\x01\x02\x03"})
-			h.wantNext(c, frame{binary: true, data: "\x04\x05\x06"})
+			h.wantNext(c, frame{Binary: true, Data: "\x01\x02\x03"})
+			h.wantNext(c, frame{Binary: true, Data: "\x04\x05\x06"})
 			c.Close(websocket.StatusNormalClosure, "")
 		}},
 		{"Socket.IO protocol/message/should close the connection upon invalid format (unknown packet type)", func(h *harness) {
@@ -271,31 +272,11 @@ func openPolling(h *harness) string {
 	h.t.Helper()
 	r := h.get("EIO=4&transport=polling")
 	wantStatus(h.t, "handshake", r, http.StatusOK)
-	hs, _ := parseOpen(h.t, r.body)
+	hs, _ := parseOpen(h.t, r.Body)
 	if hs.SID == "" {
-		h.t.Fatalf("handshake %q has no sid", r.body)
+		h.t.Fatalf("handshake %q has no sid", r.Body)
 	}
 	return hs.SID
-}
-
-func wantHandshake(t tb, hs handshake, keys, upgrades []string) {
-	t.Helper()
-	slices.Sort(keys)
-	if want := []string{"maxPayload", "pingInterval", "pingTimeout", "sid", "upgrades"}; !slices.Equal(keys, want) {
-		t.Errorf("handshake keys = %v, want exactly %v", keys, want)
-	}
-	if hs.SID == "" {
-		t.Errorf("handshake sid is empty")
-	}
-	if hs.Upgrades == nil || !slices.Equal(hs.Upgrades, upgrades) {
-		t.Errorf("upgrades = %#v, want %q", hs.Upgrades, upgrades)
-	}
-	if hs.PingInterval != 300 || hs.PingTimeout != 200 {
-		t.Errorf("pingInterval, pingTimeout = %d, %d, want 300, 200", hs.PingInterval, hs.PingTimeout)
-	}
-	if hs.MaxPayload == nil || *hs.MaxPayload != 1000000 {
-		t.Errorf("maxPayload = %v, want 1000000", hs.MaxPayload)
-	}
 }
 
 // connectCase is the suite's connect cases: send connect, want a CONNECT reply
@@ -318,34 +299,11 @@ func connectCase(h *harness, connect, replyPrefix, auth string) {
 	h.wantNext(c, text(auth))
 }
 
-// closeWhilePolling sends a GET and, once the server has it, POSTs closeBody (a
-// close packet). It returns the GET's reply. As in the suite, the GET must be
-// pending when the close arrives: the POST leaves only after the GET has reached
-// the server.
+// closeWhilePolling sends a GET and, once the server has it, POSTs closeBody
+// (a close packet) and returns the GET's reply (see
+// [suiteharness.CloseWhilePolling]).
 func closeWhilePolling(h *harness, query, closeBody string) reply {
 	h.t.Helper()
 	tag, arrived := h.arrival()
-	type result struct {
-		r   reply
-		err error
-	}
-	done := make(chan result, 1)
-	ctx := h.ctx()
-	// Ends when the server answers the GET or ctx ends; the case waits for it.
-	go func() {
-		r, err := h.do(ctx, http.MethodGet, query, "", tag)
-		done <- result{r, err}
-	}()
-	select {
-	case <-arrived:
-	case res := <-done:
-		h.t.Fatalf("the GET finished before the close was sent: %v %v", res.r, res.err)
-	}
-	post, err := h.do(ctx, http.MethodPost, query, closeBody, "")
-	res := <-done
-	if err != nil || res.err != nil {
-		h.t.Fatalf("close while polling: GET %v, POST %v", res.err, err)
-	}
-	wantBody(h.t, "POST close", post, "ok")
-	return res.r
+	return suiteharness.CloseWhilePolling(h.ctx(), h.t, h.do, tag, arrived, query, closeBody)
 }

@@ -1,81 +1,45 @@
 package siotest
 
 import (
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/coder/websocket"
+
+	"github.com/gosockio/gosockio/conformance/internal/suiteharness"
 )
 
 // frame is one WebSocket message.
-type frame struct {
-	binary bool
-	data   string
-}
+type frame = suiteharness.Frame
 
-func (f frame) String() string {
-	if f.binary {
-		return fmt.Sprintf("binary %v", []byte(f.data))
-	}
-	return fmt.Sprintf("text %q", f.data)
-}
+func text(s string) frame { return frame{Data: s} }
 
-func text(s string) frame { return frame{data: s} }
+// ws returns the shared raw WebSocket helpers bound to this harness.
+func (h *harness) ws() suiteharness.WS {
+	return suiteharness.WS{T: h.t, Base: h.wsBase, Ctx: h.ctx, TimedOut: h.timedOut, WaitLimit: waitLimit}
+}
 
 // dial opens a raw WebSocket to the socket.io path with the given query.
 func (h *harness) dial(query string) (*websocket.Conn, *http.Response, error) {
-	c, resp, err := websocket.Dial(h.ctx(), h.wsBase+"?"+query, nil)
-	if c != nil {
-		c.SetReadLimit(-1)
-		h.t.Cleanup(func() { c.CloseNow() })
-	}
-	return c, resp, err
+	return h.ws().Dial(query)
 }
 
 func (h *harness) mustDial(query string) *websocket.Conn {
 	h.t.Helper()
-	c, _, err := h.dial(query)
-	if err != nil {
-		h.t.Fatalf("dial ?%s: %v", query, err)
-	}
-	return c
+	return h.ws().MustDial(query)
 }
 
-// mustDialRefused opens a WebSocket with a query the server must reject, which
-// the suite observes as a "close" event: either the upgrade is refused with HTTP
-// 400, or it is accepted and the connection closed before any packet.
+// mustDialRefused opens a WebSocket with a query the server must reject (see
+// [suiteharness.WS.MustDialRefused]).
 func (h *harness) mustDialRefused(query string) {
 	h.t.Helper()
-	c, resp, err := h.dial(query)
-	if err == nil {
-		if got := h.waitClosed(c); len(got) != 0 {
-			h.t.Fatalf("dial ?%s: the server sent %v, want the connection refused or closed", query, got)
-		}
-		return
-	}
-	if resp == nil || resp.StatusCode != http.StatusBadRequest {
-		status := "no response"
-		if resp != nil {
-			status = resp.Status
-		}
-		h.t.Fatalf("dial ?%s: %v (%s), want HTTP 400", query, err, status)
-	}
+	h.ws().MustDialRefused(query)
 }
 
 // read returns the next frame, pings included (the suite's waitFor).
 func (h *harness) read(c *websocket.Conn) frame {
 	h.t.Helper()
-	ctx := h.ctx()
-	typ, b, err := c.Read(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			h.timedOut("websocket read: nothing within %v", waitLimit)
-		}
-		h.t.Fatalf("websocket read: %v", err)
-	}
-	return frame{binary: typ == websocket.MessageBinary, data: string(b)}
+	return h.ws().Read(c)
 }
 
 // next returns the next frame that is not a ping, answering the pings it skips.
@@ -97,10 +61,10 @@ func (h *harness) next(c *websocket.Conn) frame {
 func (h *harness) nextText(c *websocket.Conn) string {
 	h.t.Helper()
 	f := h.next(c)
-	if f.binary {
+	if f.Binary {
 		h.t.Fatalf("websocket read %v, want a text frame", f)
 	}
-	return f.data
+	return f.Data
 }
 
 // wantNext checks the next frame that is not a ping.
@@ -113,9 +77,7 @@ func (h *harness) wantNext(c *websocket.Conn, want frame) {
 
 func (h *harness) write(c *websocket.Conn, typ websocket.MessageType, data string) {
 	h.t.Helper()
-	if err := c.Write(h.ctx(), typ, []byte(data)); err != nil {
-		h.t.Fatalf("websocket write %q: %v", data, err)
-	}
+	h.ws().Write(c, typ, data)
 }
 
 func (h *harness) send(c *websocket.Conn, data string) {
@@ -127,18 +89,7 @@ func (h *harness) send(c *websocket.Conn, data string) {
 // returns the frames that came before, pings included, unanswered.
 func (h *harness) waitClosed(c *websocket.Conn) []frame {
 	h.t.Helper()
-	ctx := h.ctx()
-	var got []frame
-	for {
-		typ, b, err := c.Read(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				h.timedOut("the server did not close the WebSocket within %v (got %v)", waitLimit, got)
-			}
-			return got
-		}
-		got = append(got, frame{binary: typ == websocket.MessageBinary, data: string(b)})
-	}
+	return h.ws().WaitClosed(c)
 }
 
 // waitClosedAnswering is waitClosed for a client that keeps answering pings, so
@@ -156,7 +107,7 @@ func (h *harness) waitClosedAnswering(c *websocket.Conn) []frame {
 			}
 			return got
 		}
-		f := frame{binary: typ == websocket.MessageBinary, data: string(b)}
+		f := frame{Binary: typ == websocket.MessageBinary, Data: string(b)}
 		if f == text("2") {
 			// The server may close between the ping and this pong.
 			_ = c.Write(ctx, websocket.MessageText, []byte("3"))
@@ -166,35 +117,14 @@ func (h *harness) waitClosedAnswering(c *websocket.Conn) []frame {
 	}
 }
 
-// handshake is the JSON of an Engine.IO open packet.
-type handshake struct {
-	SID          string   `json:"sid"`
-	Upgrades     []string `json:"upgrades"`
-	PingInterval int      `json:"pingInterval"`
-	PingTimeout  int      `json:"pingTimeout"`
-	MaxPayload   *int     `json:"maxPayload"`
-}
+// handshake is the JSON of an open packet.
+type handshake = suiteharness.Handshake
 
 // parseOpen decodes an open packet ("0{...}") and returns its fields and the set
-// of its keys.
+// of its keys (see [suiteharness.ParseOpen]).
 func parseOpen(t tb, packet string) (handshake, []string) {
 	t.Helper()
-	if !strings.HasPrefix(packet, "0") {
-		t.Fatalf("open packet %q does not start with \"0\"", packet)
-	}
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(packet[1:]), &keys); err != nil {
-		t.Fatalf("open packet %q: %v", packet, err)
-	}
-	var hs handshake
-	if err := json.Unmarshal([]byte(packet[1:]), &hs); err != nil {
-		t.Fatalf("open packet %q: %v", packet, err)
-	}
-	names := make([]string, 0, len(keys))
-	for k := range keys {
-		names = append(names, k)
-	}
-	return hs, names
+	return suiteharness.ParseOpen(t, packet)
 }
 
 // openWebSocket opens a WebSocket session and returns it with its engine id (the
