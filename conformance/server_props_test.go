@@ -15,9 +15,9 @@ import (
 )
 
 // startPropServer serves our contract server on a loopback port.
-func startPropServer(t *testing.T, faults propserver.Faults) ServerDriver {
+func startPropServer(t *testing.T, opts propserver.Options) ServerDriver {
 	t.Helper()
-	s, err := propserver.New(&propserver.Options{Faults: faults})
+	s, err := propserver.New(&opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,26 +31,38 @@ func startPropServer(t *testing.T, faults propserver.Faults) ServerDriver {
 	return ServerURL(srv.URL + propserver.Path)
 }
 
+// nodePropPorts is what node/prop-server.js announces: the contract server and the
+// same server with connection state recovery on.
+type nodePropPorts struct {
+	Port         int `json:"port"`
+	RecoveryPort int `json:"recoveryPort"`
+}
+
+// startNodePropServer starts node/prop-server.js (socket.io 4.8) and returns its ports.
+func startNodePropServer(t *testing.T) nodePropPorts {
+	t.Helper()
+	p := nodeenv.Start(t, "prop-server.js", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var ports nodePropPorts
+	if err := p.ReadJSON(ctx, &ports); err != nil || ports.Port == 0 || ports.RecoveryPort == 0 {
+		t.Fatalf("prop-server.js did not announce its ports (%+v, %v)\nstderr:\n%s", ports, err, p.Stderr())
+	}
+	return ports
+}
+
 // TestServerProperties runs the server property against our socket.io server
 // and, differentially, against Node's socket.io 4.8 with the same contract
 // (node/prop-server.js): both must satisfy the model.
 func TestServerProperties(t *testing.T) {
 	t.Run("Go", func(t *testing.T) {
 		limitChecks(t, 100)
-		CheckServerRooms(t, startPropServer(t, propserver.Faults{}))
+		CheckServerRooms(t, startPropServer(t, propserver.Options{}))
 	})
 	t.Run("Node", func(t *testing.T) {
 		limitChecks(t, 100)
-		p := nodeenv.Start(t, "prop-server.js", nil)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		var hello struct {
-			Port int `json:"port"`
-		}
-		if err := p.ReadJSON(ctx, &hello); err != nil {
-			t.Fatalf("prop-server.js did not announce its port: %v\nstderr:\n%s", err, p.Stderr())
-		}
-		CheckServerRooms(t, ServerURL(fmt.Sprintf("http://127.0.0.1:%d/socket.io/", hello.Port)))
+		ports := startNodePropServer(t)
+		CheckServerRooms(t, ServerURL(fmt.Sprintf("http://127.0.0.1:%d/socket.io/", ports.Port)))
 	})
 }
 
@@ -65,7 +77,7 @@ func TestServerPropertiesCatchBrokenServers(t *testing.T) {
 		{"acks sent twice", propserver.Faults{DoubleAck: true}, "received the wrong packets"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := startPropServer(t, tc.faults)
+			d := startPropServer(t, propserver.Options{Faults: tc.faults})
 			r := runFailing(t, func(tb rapid.TB) { CheckServerRooms(tb, d) })
 			if !r.Failed() {
 				t.Fatalf("the property passed against a broken server; log:\n%s", r.log())
