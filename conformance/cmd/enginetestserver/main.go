@@ -15,21 +15,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
+	"github.com/gosockio/gosockio/conformance/internal/cmdserve"
 	"github.com/gosockio/gosockio/conformance/internal/enginetestserver"
 )
-
-// defaultPort is the port the official suites dial (URL = "http://localhost:3000").
-const defaultPort = "3000"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -40,38 +34,11 @@ func main() {
 	}
 }
 
-// run serves until ctx ends, then shuts the engine and the HTTP server down.
+// run serves until ctx ends (see cmdserve.Run).
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	port := getenv("PORT")
-	if port == "" {
-		port = defaultPort
-	}
 	srv, err := enginetestserver.New(nil)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
-	if err != nil {
-		return fmt.Errorf("listen (set PORT to a free port): %w", err)
-	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	// Stopped by hs.Shutdown below; run waits for it on every return path.
-	go func() { served <- hs.Serve(ln) }()
-	fmt.Fprintf(stdout, "listening on http://%s%s\n", ln.Addr(), enginetestserver.Path)
-
-	select {
-	case err := <-served:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	// The engine first: it answers pending long-polls, which hs.Shutdown waits for.
-	errEngine := srv.Shutdown(shutdownCtx)
-	errHTTP := hs.Shutdown(shutdownCtx)
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return errors.Join(errEngine, errHTTP, err)
-	}
-	return errors.Join(errEngine, errHTTP)
+	return cmdserve.Run(ctx, getenv, stdout, srv, enginetestserver.Path, srv.Shutdown)
 }

@@ -16,21 +16,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
+	"github.com/gosockio/gosockio/conformance/internal/cmdserve"
 	"github.com/gosockio/gosockio/conformance/internal/siotestserver"
 )
-
-// defaultPort is the port the official suite dials (URL = "http://localhost:3000").
-const defaultPort = "3000"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -41,38 +35,11 @@ func main() {
 	}
 }
 
-// run serves until ctx ends, then closes the socket.io server and the HTTP server.
+// run serves until ctx ends (see cmdserve.Run).
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	port := getenv("PORT")
-	if port == "" {
-		port = defaultPort
-	}
 	srv, err := siotestserver.New(nil)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
-	if err != nil {
-		return fmt.Errorf("listen (set PORT to a free port): %w", err)
-	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	// Stopped by hs.Shutdown below; run waits for it on every return path.
-	go func() { served <- hs.Serve(ln) }()
-	fmt.Fprintf(stdout, "listening on http://%s%s\n", ln.Addr(), siotestserver.Path)
-
-	select {
-	case err := <-served:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	// socket.io first: it answers pending long-polls, which hs.Shutdown waits for.
-	errIO := srv.Close(shutdownCtx)
-	errHTTP := hs.Shutdown(shutdownCtx)
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return errors.Join(errIO, errHTTP, err)
-	}
-	return errors.Join(errIO, errHTTP)
+	return cmdserve.Run(ctx, getenv, stdout, srv, siotestserver.Path, srv.Close)
 }
