@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/coder/websocket"
+	"github.com/gosockio/gosockio/engineio/internal/wsserver"
 )
 
 // TestIsCloseError pins which websocket read errors are "transport close" (the peer went
@@ -20,14 +20,15 @@ func TestIsCloseError(t *testing.T) {
 		err  error
 		want bool
 	}{
-		{"close frame", fmt.Errorf("failed to read: %w", websocket.CloseError{Code: websocket.StatusNormalClosure}), true},
-		{"close frame going away", websocket.CloseError{Code: websocket.StatusGoingAway}, true},
+		{"close frame", fmt.Errorf("read: %w", &wsserver.CloseError{Code: wsserver.StatusNormalClosure}), true},
+		{"close frame going away", &wsserver.CloseError{Code: wsserver.StatusGoingAway}, true},
 		{"end of stream", fmt.Errorf("failed to read frame header: %w", io.EOF), true},
 		{"stream cut in a frame", fmt.Errorf("failed to read frame payload: %w", io.ErrUnexpectedEOF), true},
 		{"reset", fmt.Errorf("read: %w", &net.OpError{Op: "read", Err: syscall.ECONNRESET}), true},
 		{"closed here", fmt.Errorf("read: %w", net.ErrClosed), true},
-		{"message too big", fmt.Errorf("read limited at 10 bytes: %w", websocket.ErrMessageTooBig), false},
-		{"protocol error (rsv bits)", errors.New("failed to read frame header: received header with unexpected rsv bits set: false:true:false"), false},
+		{"message too big", &wsserver.ProtocolError{Code: wsserver.StatusMessageTooBig, Msg: "message of 11 bytes"}, false},
+		{"protocol error (rsv bits)", &wsserver.ProtocolError{Code: wsserver.StatusProtocolError, Msg: "RSV2 and RSV3 must be clear"}, false},
+		{"other error", errors.New("something else"), false},
 	} {
 		if got := isCloseError(tt.err); got != tt.want {
 			t.Errorf("%s: isCloseError(%v) = %v, want %v", tt.name, tt.err, got, tt.want)

@@ -9,16 +9,22 @@ import (
 
 // applyCORS sets the CORS headers of r's response (the cors package's behaviour, as Node's
 // engine.io uses it) and answers a preflight request; it reports whether r was answered.
-// A request from an origin that is not allowed gets no CORS headers and goes on as usual.
+// A request from an origin that is not in Origins gets every header but
+// Access-Control-Allow-Origin (Vary: Origin included: the answer depends on the origin),
+// and its preflight is answered too, as cors does with an origin list. One that
+// AllowOrigin refuses gets no CORS headers and goes on as usual, as cors does when its
+// origin function answers false.
 func (s *Server) applyCORS(w http.ResponseWriter, r *http.Request) bool {
 	c := s.opts.CORS
 	origin := r.Header.Get("Origin")
 	allowOrigin, ok := corsOrigin(c, origin)
-	if !ok {
+	if !ok && c.AllowOrigin != nil {
 		return false
 	}
 	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", allowOrigin)
+	if ok {
+		h.Set("Access-Control-Allow-Origin", allowOrigin)
+	}
 	if allowOrigin != "*" {
 		h.Add("Vary", "Origin")
 	}
@@ -68,4 +74,14 @@ func corsOrigin(c *CORSOptions, origin string) (string, bool) {
 		return origin, true
 	}
 	return "", false
+}
+
+// forbidden is the answer to a request AllowRequest refused with err: 403
+// {"code":4,"message":<err's text>}, or Node's "Forbidden" when the text is empty.
+func forbidden(err error) *httpError {
+	msg := err.Error()
+	if msg == "" {
+		msg = "Forbidden"
+	}
+	return &httpError{code: 4, message: msg}
 }

@@ -68,9 +68,11 @@ type Options struct {
 	// with a counter, like Node's base64id (Node: generateId).
 	GenerateID func(r *http.Request) (string, error)
 
-	// PerMessageDeflate enables WebSocket permessage-deflate. Default nil: off
-	// (Node: perMessageDeflate: false). The server uses no context takeover to keep idle
-	// connections small.
+	// PerMessageDeflate enables WebSocket permessage-deflate for clients that offer it.
+	// Default nil: off (Node: perMessageDeflate: false). The server negotiates
+	// server_no_context_takeover and client_no_context_takeover: every message is
+	// compressed on its own, so that a connection keeps no compression window between
+	// messages (Node keeps the client's by default).
 	PerMessageDeflate *PerMessageDeflateOptions
 	// HTTPCompressionThreshold is the smallest polling response body, in bytes, compressed with
 	// gzip or deflate when the client accepts it. Default 1024 (Node: httpCompression.threshold);

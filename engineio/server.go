@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/gosockio/gosockio/engineio/internal/wsserver"
 )
 
 // Server is an engine.io server (Node: engine.io's Server). It is an http.Handler serving
@@ -21,7 +21,6 @@ type Server struct {
 	opts         Options
 	log          *slog.Logger
 	onConnection func(*Socket)
-	wsAccept     websocket.AcceptOptions
 
 	mu      sync.Mutex
 	clients map[string]*Socket // guarded by mu
@@ -45,11 +44,6 @@ func NewServer(opts *Options) (*Server, error) {
 		clients: make(map[string]*Socket),
 	}
 	// Node's ws server does not check the Origin header; AllowRequest is the hook for that.
-	s.wsAccept.InsecureSkipVerify = true
-	if d := o.PerMessageDeflate; d != nil {
-		s.wsAccept.CompressionMode = websocket.CompressionNoContextTakeover
-		s.wsAccept.CompressionThreshold = d.Threshold
-	}
 	return s, nil
 }
 
@@ -207,7 +201,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.opts.AllowRequest != nil {
 		if err := s.opts.AllowRequest(r); err != nil {
-			s.reject(w, r, &httpError{code: 4, message: err.Error()}, "reason", "AllowRequest")
+			s.reject(w, r, forbidden(err), "reason", "AllowRequest")
 			return
 		}
 	}
@@ -222,7 +216,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 		return
 	}
 	c := &Socket{srv: s, id: id, req: trimRequest(r), protocol: uint8(protocol)}
-	var conn *websocket.Conn
+	var conn *wsserver.Conn
 	if transport == TransportWebSocket {
 		conn, err = s.acceptWebSocket(w, r, id, true)
 		if err != nil {
@@ -238,7 +232,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 	if s.closed {
 		s.mu.Unlock()
 		if conn != nil {
-			_ = conn.Close(websocket.StatusGoingAway, "server shutting down")
+			_ = conn.CloseAndWait(wsserver.StatusGoingAway, "server shutting down")
 		} else {
 			http.Error(w, "engine.io server shutting down", http.StatusServiceUnavailable)
 		}
@@ -316,18 +310,7 @@ func (s *Server) setCookie(h http.Header, id string) {
 }
 
 func isWebSocketRequest(r *http.Request) bool {
-	return r.Method == http.MethodGet && headerHasToken(r.Header, "Connection", "upgrade") && headerHasToken(r.Header, "Upgrade", "websocket")
-}
-
-func headerHasToken(h http.Header, key, token string) bool {
-	for _, v := range h.Values(key) {
-		for _, t := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
-	}
-	return false
+	return r.Method == http.MethodGet && wsserver.HeaderHasToken(r.Header, "Connection", "upgrade") && wsserver.HeaderHasToken(r.Header, "Upgrade", "websocket")
 }
 
 // badHeaderValue reports a character not allowed in a header value (Node's

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/gosockio/gosockio/engineio/internal/wsserver"
 )
 
 // Message is one engine.io message (packet type 4): text (UTF-8) or binary data.
@@ -27,8 +27,9 @@ type SendOptions struct {
 	// Volatile messages are dropped (Send returns ErrDropped) rather than queued when the
 	// transport is not writable right now or the write queue is full.
 	Volatile bool
-	// NoCompress turns off HTTP compression (polling) for these messages; a polling response
-	// is compressed only when one of its packets allows it (Node: compress: false).
+	// NoCompress turns off compression for these messages: HTTP compression on polling (a
+	// polling response is compressed only when one of its packets allows it) and
+	// permessage-deflate on websocket (Node: compress: false).
 	NoCompress bool
 }
 
@@ -70,7 +71,8 @@ type queued struct {
 // Concurrency: the transport that reads (a polling POST, or the websocket read loop) calls
 // OnMessage, one call at a time, in arrival order. Writes go through a bounded queue drained
 // by one writer at a time: the pending polling GET, or a websocket writer goroutine started
-// when there is something to write and gone when the queue is empty.
+// when there is something to write and gone when the queue is empty (a reply sent from
+// OnMessage to an idle websocket is written inline, without blocking).
 type Socket struct {
 	srv      *Server
 	id       string
@@ -99,11 +101,12 @@ type Socket struct {
 	queueBytes   int
 	deadline     int64 // heartbeat: when the ping timeout falls due (Unix ns), see heartbeat.go
 	queue        []queued
-	poll         *pollTransport  // while the transport is polling
-	ws           *websocket.Conn // when the transport is websocket
-	probe        *websocket.Conn // the upgrade candidate
-	pingTimer    *time.Timer     // v4: next ping; closing: polling close timeout
-	timeoutTimer *time.Timer     // v4: pong deadline; v3: ping deadline
+	poll         *pollTransport // while the transport is polling
+	ws           *wsserver.Conn // when the transport is websocket
+	probe        *wsserver.Conn // the upgrade candidate
+	wsPending    []byte         // frames an inline write could not start; writeLoop sends them first
+	pingTimer    *time.Timer    // v4: next ping; closing: polling close timeout
+	timeoutTimer *time.Timer    // v4: pong deadline; v3: ping deadline
 	upgradeTimer *time.Timer
 	closeReason  string // set when closing starts
 	pendingCause error  // the cause, when OnClose waits for an OnMessage call to return
@@ -208,6 +211,21 @@ func (s *Socket) Send(msgs []Message, opts SendOptions) error {
 			s.srv.wg.Go(func() { s.closeWith(ReasonTransportError, err, closeNow) })
 		}
 		return err
+	}
+	if s.inCallback && s.transport == transportWebSocket && !s.writing && len(s.queue) == 0 && s.wsPending == nil {
+		// Inline fast path for a reply (an ack, an echo) sent while this socket's OnMessage
+		// runs: nothing queued and no writer, so this goroutine takes the write ownership
+		// and writes without blocking (see sendInline). Other sends, broadcasts above
+		// all, start the socket's writer goroutine: one goroutine per socket writes in
+		// parallel on all cores and batches what queues up meanwhile, where a broadcaster
+		// writing to every socket itself would be one core's worth of syscalls.
+		if s.ws.CanTryWrite() {
+			s.writing = true
+			conn, b64 := s.ws, s.wsB64
+			s.mu.Unlock()
+			s.sendInline(conn, msgs, b64, !opts.NoCompress)
+			return nil
+		}
 	}
 	for _, m := range msgs {
 		s.queue = append(s.queue, queued{Packet: Packet{Type: PacketMessage, Data: m.Data, Binary: m.Binary}, noCompress: opts.NoCompress})
@@ -388,7 +406,7 @@ func (s *Socket) closeWith(reason string, cause error, mode closeMode) {
 	s.stopTimersLocked()
 	probe := s.probe
 	s.probe = nil
-	var closeNowConn *websocket.Conn
+	var closeNowConn *wsserver.Conn
 	startWriter := false
 	if s.transport == transportPolling {
 		pt := s.poll
@@ -471,11 +489,12 @@ func (s *Socket) stopHeartbeatLocked() {
 
 // isCloseError reports whether err ended a websocket read because the peer went away (a
 // close frame, the end of the stream, a reset) rather than because it broke a rule (a
-// message over the read limit, a malformed frame such as one with RSV bits set). Node's
-// ws reports the latter as an "error" event, which engine.io turns into "transport
-// error"; the former is "transport close".
+// message over the read limit, a malformed frame such as one with RSV bits set: a
+// *wsserver.ProtocolError). Node's ws reports the latter as an "error" event, which
+// engine.io turns into "transport error"; the former is "transport close".
 func isCloseError(err error) bool {
-	if websocket.CloseStatus(err) != -1 {
+	var ce *wsserver.CloseError
+	if errors.As(err, &ce) {
 		return true
 	}
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||

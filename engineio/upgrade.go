@@ -1,12 +1,11 @@
 package engineio
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/gosockio/gosockio/engineio/internal/wsserver"
 )
 
 // serveUpgrade handles a websocket request for an existing session: the probe/upgrade dance
@@ -24,7 +23,7 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, c *Socket)
 		// As Node: the websocket is accepted, then closed at once.
 		s.debug("upgrade refused: session already upgraded or upgrading", "component", "engine", "sid", c.id)
 		if conn, err := s.acceptWebSocket(w, r, c.id, false); err == nil {
-			_ = conn.Close(websocket.StatusNormalClosure, "session already upgraded")
+			_ = conn.CloseAndWait(wsserver.StatusNormalClosure, "session already upgraded")
 		}
 		return
 	}
@@ -53,16 +52,15 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, c *Socket)
 
 // probeLoop reads the probe websocket until the upgrade completes (then it becomes the
 // socket's read loop) or fails.
-func (c *Socket) probeLoop(conn *websocket.Conn, r *http.Request) {
-
+func (c *Socket) probeLoop(conn *wsserver.Conn, r *http.Request) {
 	for {
-		typ, data, err := conn.Read(context.Background())
+		data, binary, err := conn.ReadMessage()
 		if err != nil {
 			c.abortUpgrade(conn)
 			return
 		}
 		c.srv.stats.bytesIn.Add(uint64(len(data)))
-		p, err := DecodeFrame(data, typ == websocket.MessageBinary, int(c.protocol))
+		p, err := DecodeFrame(data, binary, int(c.protocol))
 		if err == nil {
 			c.srv.stats.packetIn(p.Type)
 		}
@@ -76,7 +74,7 @@ func (c *Socket) probeLoop(conn *websocket.Conn, r *http.Request) {
 				c.releasePollLocked()
 			}
 			c.mu.Unlock()
-			if conn.Write(context.Background(), websocket.MessageText, []byte("3probe")) != nil {
+			if conn.WriteMessage(false, []byte("3probe")) != nil {
 				c.abortUpgrade(conn)
 				return
 			}
@@ -119,7 +117,7 @@ func (c *Socket) releasePollLocked() {
 
 // completeUpgrade switches the socket to conn; ok is false when the attempt was dropped
 // meanwhile, closing is true when Socket.Close was called during the upgrade.
-func (c *Socket) completeUpgrade(conn *websocket.Conn, r *http.Request) (ok, closing bool) {
+func (c *Socket) completeUpgrade(conn *wsserver.Conn, r *http.Request) (ok, closing bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.state == stateClosed || c.probe != conn {
@@ -141,7 +139,7 @@ func (c *Socket) completeUpgrade(conn *websocket.Conn, r *http.Request) (ok, clo
 var errUpgradeAborted = errors.New("engineio: upgrade not completed")
 
 // abortUpgrade drops the probe websocket; the session goes on over polling.
-func (c *Socket) abortUpgrade(conn *websocket.Conn) {
+func (c *Socket) abortUpgrade(conn *wsserver.Conn) {
 	c.mu.Lock()
 	mine := c.probe == conn
 	if mine {

@@ -1,37 +1,39 @@
 package engineio
 
 import (
-	"bufio"
 	"bytes"
-	"context"
+	"encoding/base64"
+	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
+	"sync"
 
-	"github.com/coder/websocket"
+	"github.com/gosockio/gosockio/engineio/internal/wsserver"
 )
 
 // acceptWebSocket completes the WebSocket handshake. On the first request of a session
 // (handshake) the cookie goes on the 101 response.
-func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, id string, handshake bool) (*websocket.Conn, error) {
+func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, id string, handshake bool) (*wsserver.Conn, error) {
 	if handshake {
 		s.setCookie(w.Header(), id)
 	}
-	conn, err := websocket.Accept(smallBufHijacker{w}, r, &s.wsAccept)
+	opts := wsserver.Options{ReadLimit: s.opts.MaxHTTPBufferSize}
+	if d := s.opts.PerMessageDeflate; d != nil {
+		opts.Deflate = &wsserver.DeflateOptions{Threshold: d.Threshold}
+	}
+	conn, err := wsserver.Accept(w, r, opts)
 	if err != nil {
 		s.debug("websocket accept failed", "component", "engine:ws", "sid", id, "err", err)
 		return nil, err
 	}
-	conn.SetReadLimit(s.opts.MaxHTTPBufferSize)
 	return conn, nil
 }
 
 // readLoop reads the socket's websocket until it fails, then closes the socket. It runs on
-// the request's goroutine, the socket's only reader.
-func (c *Socket) readLoop(conn *websocket.Conn) {
+// its own goroutine, the socket's only reader.
+func (c *Socket) readLoop(conn *wsserver.Conn) {
 	for {
-		typ, data, err := conn.Read(context.Background())
+		data, binary, err := conn.ReadMessage()
 		if err != nil {
 			if isCloseError(err) {
 				c.closeWith(ReasonTransportClose, err, closeNow)
@@ -41,7 +43,7 @@ func (c *Socket) readLoop(conn *websocket.Conn) {
 			return
 		}
 		c.srv.stats.bytesIn.Add(uint64(len(data)))
-		p, err := DecodeFrame(data, typ == websocket.MessageBinary, int(c.protocol))
+		p, err := DecodeFrame(data, binary, int(c.protocol))
 		if err != nil {
 			c.closeWith(ReasonParseError, fmt.Errorf("engineio: websocket frame from %s: %w", c.id, err), closeNow)
 			return
@@ -51,92 +53,160 @@ func (c *Socket) readLoop(conn *websocket.Conn) {
 	}
 }
 
-// writeLoop drains the queue to the websocket, one frame per packet, until the queue is
-// empty; it is started by flushLocked when there is something to write. After the socket
-// closed it ends the connection (close handshake when wsGraceful).
+// writeLoop drains the queue to the websocket until the queue is empty; it is started by
+// flushLocked (or by an inline write that could not finish) when there is something to
+// write. Each round encodes all queued packets as consecutive frames into one buffer and
+// writes it at once. After the socket closed it ends the connection (close handshake when
+// wsGraceful).
 func (c *Socket) writeLoop() {
-	var buf []byte
+	first := true // the first round also finishes an inline write's rest
 	for {
 		c.mu.Lock()
 		batch := c.takeQueueLocked()
+		pending := c.wsPending
+		c.wsPending = nil
 		conn, closed, graceful, b64 := c.ws, c.state == stateClosed, c.wsGraceful, c.wsB64
-		if len(batch) == 0 {
+		if len(batch) == 0 && pending == nil && !first {
 			c.writing = false
 			c.mu.Unlock()
 			if closed {
 				if graceful {
-					_ = conn.Close(websocket.StatusNormalClosure, "")
+					_ = conn.Close(wsserver.StatusNormalClosure, "")
 				} else {
 					_ = conn.CloseNow()
 				}
 			}
 			return
 		}
+		first = false
 		c.mu.Unlock()
-		for _, q := range batch {
-			var bin bool
-			if b64 && q.Binary {
-				buf = AppendText(buf[:0], q.Packet, int(c.protocol))
-			} else {
-				buf, bin = AppendFrame(buf[:0], q.Packet, int(c.protocol))
-			}
-			typ := websocket.MessageText
-			if bin {
-				typ = websocket.MessageBinary
-			}
-			if err := conn.Write(context.Background(), typ, buf); err != nil {
-				c.closeWith(ReasonTransportError, fmt.Errorf("engineio: websocket write to %s: %w", c.id, err), closeNow)
-				break
-			}
-			c.srv.stats.countOut(q.Type, len(buf))
-		}
-		if cap(buf) > 64<<10 {
-			buf = nil
+		// After a close frame went out (the peer's close answered, or a protocol error),
+		// the reader ends the socket with the right reason; what is queued is dropped.
+		if err := c.writeBatch(conn, batch, pending, b64); err != nil && !errors.Is(err, wsserver.ErrCloseSent) {
+			c.closeWith(ReasonTransportError, fmt.Errorf("engineio: websocket write to %s: %w", c.id, err), closeNow)
 		}
 	}
 }
 
-// wsBufSize is the size of each of a websocket's read and write buffers. They live as long
-// as the connection, idle or not, so they are smaller than net/http's 4 KiB; larger frames
-// bypass them.
-const wsBufSize = 512
-
-// smallBufHijacker hands websocket.Accept the hijacked connection with wsBufSize buffers
-// instead of net/http's.
-type smallBufHijacker struct{ http.ResponseWriter }
-
-func (h smallBufHijacker) Unwrap() http.ResponseWriter { return h.ResponseWriter }
-
-// WriteHeaderNow forwards to writers that hold WriteHeader back until the handler returns
-// (gin's): websocket.Accept calls it so that the 101 response goes out before the hijack.
-func (h smallBufHijacker) WriteHeaderNow() {
-	if w, ok := h.ResponseWriter.(interface{ WriteHeaderNow() }); ok {
-		w.WriteHeaderNow()
+// writeBatch writes pending (frames an inline write left) and batch as frames in one
+// buffer, with one write.
+func (c *Socket) writeBatch(conn *wsserver.Conn, batch []queued, pending []byte, b64 bool) error {
+	proto := int(c.protocol)
+	bp := getFrameBuf()
+	buf := append((*bp)[:0], pending...)
+	for _, q := range batch {
+		buf, _ = appendWSFrame(conn, buf, q.Packet, proto, b64, !q.noCompress)
 	}
-}
-
-func (h smallBufHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	conn, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	err := conn.Write(buf)
+	putFrameBuf(bp, buf)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	if err := brw.Writer.Flush(); err != nil {
-		_ = conn.Close()
-		return nil, nil, err
+	for _, q := range batch {
+		n, _ := wsPayloadLen(q.Packet, proto, b64)
+		c.srv.stats.countOut(q.Type, n)
 	}
-	// Bytes the client sent right after the request stay buffered: websocket.Accept takes
-	// Buffered() bytes from the reader it gets and then reads the connection directly.
-	n := brw.Reader.Buffered()
-	var br *bufio.Reader
-	if n == 0 {
-		br = bufio.NewReaderSize(conn, wsBufSize)
-	} else {
-		b, _ := brw.Reader.Peek(n)
-		br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(b)), conn), max(n, wsBufSize))
-		if _, err := br.Peek(n); err != nil {
-			_ = conn.Close()
-			return nil, nil, err
+	return nil
+}
+
+// sendInline writes msgs on the sender's goroutine without blocking; the caller set
+// c.writing (the socket's write ownership) and found nothing queued. What the connection
+// does not take at once is finished by writeLoop, so a sender never waits for a slow
+// client and packets stay in order.
+func (c *Socket) sendInline(conn *wsserver.Conn, msgs []Message, b64, compress bool) {
+	proto := int(c.protocol)
+	bp := getFrameBuf()
+	buf := (*bp)[:0]
+	for _, m := range msgs {
+		buf, _ = appendWSFrame(conn, buf, Packet{Type: PacketMessage, Data: m.Data, Binary: m.Binary}, proto, b64, compress)
+	}
+	ok, flushed, err := conn.TryWrite(buf)
+	dropped := errors.Is(err, wsserver.ErrCloseSent)
+	if dropped {
+		// The connection is closing; its reader ends the socket with the right reason.
+		ok, flushed, err = true, true, nil
+	}
+	if err == nil && !dropped {
+		for _, m := range msgs {
+			n, _ := wsPayloadLen(Packet{Type: PacketMessage, Data: m.Data, Binary: m.Binary}, proto, b64)
+			c.srv.stats.countOut(PacketMessage, n)
 		}
 	}
-	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, wsBufSize)), nil
+	c.mu.Lock()
+	if err != nil {
+		// c.writing stays set: the socket is closing. The close runs off the sender's
+		// goroutine, as an overflow's does; Server.Shutdown waits for it.
+		c.mu.Unlock()
+		putFrameBuf(bp, buf)
+		c.srv.wg.Go(func() {
+			c.closeWith(ReasonTransportError, fmt.Errorf("engineio: websocket write to %s: %w", c.id, err), closeNow)
+		})
+		return
+	}
+	if !ok {
+		c.wsPending = bytes.Clone(buf)
+	}
+	putFrameBuf(bp, buf)
+	if !ok || !flushed || len(c.queue) > 0 || c.state == stateClosed {
+		// Stopped by itself when the queue is empty; Server.Shutdown waits for it.
+		c.srv.wg.Go(c.writeLoop)
+	} else {
+		c.writing = false
+	}
+	c.mu.Unlock()
+}
+
+// wsPayloadLen returns the length of p's websocket frame payload and its opcode (see
+// AppendFrame; with b64, binary packets go as base64 text).
+func wsPayloadLen(p Packet, protocol int, b64 bool) (n int, op byte) {
+	switch {
+	case !p.Binary:
+		return 1 + len(p.Data), wsserver.OpText
+	case b64:
+		n = 1 + base64.StdEncoding.EncodedLen(len(p.Data))
+		op = wsserver.OpText
+	default:
+		n, op = len(p.Data), wsserver.OpBinary
+	}
+	if protocol == ProtocolV3 {
+		n++
+	}
+	return n, op
+}
+
+// appendWSFrame appends p as one complete websocket frame, header and payload, and
+// returns the payload length. With compress, conn may deflate it (permessage-deflate).
+func appendWSFrame(conn *wsserver.Conn, dst []byte, p Packet, protocol int, b64, compress bool) ([]byte, int) {
+	n, op := wsPayloadLen(p, protocol, b64)
+	if compress && conn.Compresses(n) {
+		var payload []byte
+		if b64 && p.Binary {
+			payload = AppendText(make([]byte, 0, n), p, protocol)
+		} else {
+			payload, _ = AppendFrame(make([]byte, 0, n), p, protocol)
+		}
+		return conn.AppendMessage(dst, op, payload), n
+	}
+	dst = wsserver.AppendHeader(dst, op, n)
+	if b64 && p.Binary {
+		return AppendText(dst, p, protocol), n
+	}
+	dst, _ = AppendFrame(dst, p, protocol)
+	return dst, n
+}
+
+// frameBufs holds the buffers batches are encoded into. A buffer that grew past
+// maxPooledFrameBuf is dropped rather than kept.
+var frameBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+const maxPooledFrameBuf = 64 << 10
+
+func getFrameBuf() *[]byte { return frameBufs.Get().(*[]byte) }
+
+func putFrameBuf(bp *[]byte, buf []byte) {
+	if cap(buf) > maxPooledFrameBuf {
+		return
+	}
+	*bp = buf[:0]
+	frameBufs.Put(bp)
 }

@@ -151,24 +151,30 @@ func TestUpgradeTimeout(t *testing.T) {
 	}
 }
 
+// With PerMessageDeflate the server negotiates permessage-deflate without context
+// takeover either way, also with a client that offers to keep its context (the server's
+// client_no_context_takeover makes it compress each message alone).
 func TestPerMessageDeflate(t *testing.T) {
-	e := newEnv(t, &Options{PerMessageDeflate: &PerMessageDeflateOptions{}})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, res, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.url("EIO=4&transport=websocket"), "http"),
-		&websocket.DialOptions{CompressionMode: websocket.CompressionNoContextTakeover})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	if ext := res.Header.Get("Sec-WebSocket-Extensions"); !strings.Contains(ext, "permessage-deflate") {
-		t.Fatalf("extensions %q", ext)
-	}
-	wsRead(t, c)
-	big := "4" + strings.Repeat("y", 5000)
-	wsWrite(t, c, websocket.MessageText, big)
-	if _, msg := wsRead(t, c); msg != big {
-		t.Fatal("echo mismatch")
+	for _, mode := range []websocket.CompressionMode{websocket.CompressionNoContextTakeover, websocket.CompressionContextTakeover} {
+		e := newEnv(t, &Options{PerMessageDeflate: &PerMessageDeflateOptions{}})
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		c, res, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.url("EIO=4&transport=websocket"), "http"),
+			&websocket.DialOptions{CompressionMode: mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseNow()
+		if ext := res.Header.Get("Sec-WebSocket-Extensions"); ext != "permessage-deflate; server_no_context_takeover; client_no_context_takeover" {
+			t.Fatalf("extensions %q", ext)
+		}
+		wsRead(t, c)
+		for _, big := range []string{"4" + strings.Repeat("y", 5000), "4" + strings.Repeat("y", 4000) + "z", "4small"} {
+			wsWrite(t, c, websocket.MessageText, big)
+			if _, msg := wsRead(t, c); msg != big {
+				t.Fatalf("mode %v: echo mismatch", mode)
+			}
+		}
 	}
 }
 

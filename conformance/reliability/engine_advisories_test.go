@@ -2,6 +2,7 @@ package reliability
 
 import (
 	"bufio"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net/http"
@@ -200,13 +201,9 @@ func TestOversizedWebSocketMessage(t *testing.T) {
 	})
 
 	t.Run("header announcing 2^62 bytes", func(t *testing.T) {
-		// Divergence: Node's ws refuses the frame as soon as it reads its length ("Max
-		// payload size exceeded", "transport error"); coder/websocket applies the read
-		// limit to the bytes as they arrive, so the connection, holding no buffer, waits
-		// for data until the heartbeat ends it: "ping timeout" after PingInterval +
-		// PingTimeout (short here).
-		s := newServer(t, &socketio.Options{Options: engineio.Options{
-			MaxHTTPBufferSize: smallBuffer, PingInterval: 200 * time.Millisecond, PingTimeout: 200 * time.Millisecond}})
+		// As Node's ws: the frame is refused as soon as its length is read (close status
+		// 1009), before any of its payload, with "transport error".
+		s := newServer(t, small)
 		good := s.dialWS("/")
 		defer good.works()
 		bad := s.dialRaw(0)
@@ -214,8 +211,20 @@ func TestOversizedWebSocketMessage(t *testing.T) {
 		if _, err := bad.conn.Write(append(hdr, "4abc"...)); err != nil {
 			t.Fatal(err)
 		}
+		for {
+			op, p, err := bad.readFrame()
+			if err != nil {
+				t.Fatalf("no close frame from the server: %v", err)
+			}
+			if op == 8 {
+				if len(p) < 2 || binary.BigEndian.Uint16(p) != 1009 {
+					t.Fatalf("close frame % x, want status 1009 (message too big)", p)
+				}
+				break
+			}
+		}
 		bad.waitEOF()
-		s.wantClose(bad.sid, engineio.ReasonPingTimeout)
+		s.wantClose(bad.sid, engineio.ReasonTransportError)
 	})
 
 	t.Run("fragments adding up", func(t *testing.T) {
