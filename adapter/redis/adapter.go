@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/gosockio/gosockio/adapter"
-	"github.com/gosockio/gosockio/parser"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -38,7 +37,6 @@ type Adapter struct {
 	rdb   goredis.UniversalClient
 	opts  Options
 	log   *slog.Logger
-	json  *parser.JSONParser
 
 	uid                     string
 	channel                 string // <key>#<nsp>#
@@ -47,6 +45,7 @@ type Adapter struct {
 	specificResponseChannel string // <key>-response#<nsp>#<uid>#
 
 	ps     *goredis.PubSub
+	hc     healthCheck
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
 	done   chan struct{}  // closed by Close
@@ -84,10 +83,10 @@ func newAdapter(client goredis.UniversalClient, nsp adapter.Namespace, cfg *adap
 		rdb:   client,
 		opts:  o,
 		log:   o.Logger.With("component", "socket.io-redis", "nsp", name),
-		json:  parser.New(nil),
 		uid:   newID(),
 		done:  make(chan struct{}),
 		reqq:  make(chan []byte, 256),
+		hc:    newHealthCheck(o.HealthCheckInterval, o.HealthCheckTimeout),
 	}
 	a.channel = o.Key + "#" + name + "#"
 	a.requestChannel = o.Key + "-request#" + name + "#"
@@ -148,7 +147,7 @@ func (a *Adapter) Close() error {
 // after a lost connection, and the loop waits a little between failed attempts.
 func (a *Adapter) receive(early []*goredis.Message) {
 	defer a.wg.Done()
-	receiveLoop(a.ctx, a.done, a.ps, early, a.log, "socket.io-redis: subscription lost, reconnecting", a.dispatch)
+	receiveLoop(a.ctx, a.done, a.ps, early, a.hc, a.log, "socket.io-redis: subscription lost, reconnecting", a.dispatch)
 }
 
 func (a *Adapter) dispatch(m *goredis.Message) {

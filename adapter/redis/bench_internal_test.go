@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/adapter/internal/jsvalue"
 	"github.com/gosockio/gosockio/parser"
 )
 
@@ -16,11 +17,11 @@ func BenchmarkEncodeBroadcast(b *testing.B) {
 	opts := &adapter.BroadcastOptions{Rooms: []string{"lobby"}, Except: []string{"muted"}}
 	b.ReportAllocs()
 	for b.Loop() {
-		pkt, err := wirePacket(benchPacket, "/")
+		pkt, err := jsvalue.WirePacket(benchPacket, "/")
 		if err != nil {
 			b.Fatal(err)
 		}
-		msg, err := encodeMsgpack([]any{"abc123", pkt, wireOpts(opts)})
+		msg, err := jsvalue.EncodeMsgpack([]any{"abc123", pkt, wireOpts(opts)})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -29,20 +30,20 @@ func BenchmarkEncodeBroadcast(b *testing.B) {
 }
 
 func BenchmarkDecodeBroadcast(b *testing.B) {
-	pkt, _ := wirePacket(benchPacket, "/")
-	msg, err := encodeMsgpack([]any{"abc123", pkt, wireOpts(&adapter.BroadcastOptions{Rooms: []string{"lobby"}})})
+	pkt, _ := jsvalue.WirePacket(benchPacket, "/")
+	msg, err := jsvalue.EncodeMsgpack([]any{"abc123", pkt, wireOpts(&adapter.BroadcastOptions{Rooms: []string{"lobby"}})})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(msg)))
 	b.ReportAllocs()
 	for b.Loop() {
-		v, err := decodeMsgpack(msg)
+		v, err := jsvalue.DecodeMsgpack(msg)
 		if err != nil {
 			b.Fatal(err)
 		}
 		arr := v.([]any)
-		if _, _, err := decodeBroadcast(arr[1].(map[string]any), arr[2].(map[string]any)); err != nil {
+		if _, _, err := decodeBroadcast(arr[1].(jsvalue.Object), arr[2].(jsvalue.Object)); err != nil {
 			b.Fatal(err)
 		}
 	}

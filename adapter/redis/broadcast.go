@@ -9,41 +9,24 @@ import (
 	"time"
 
 	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/adapter/internal/jsvalue"
 	"github.com/gosockio/gosockio/parser"
 )
 
-// wirePacket is a packet as Node's adapter publishes it: {type, data, nsp}, before the
-// socket.io encoder has split out binary attachments (so binary is msgpack bin and the
-// type is EVENT or ACK, never BINARY_*).
-func wirePacket(p *parser.Packet, nsp string) (ordered, error) {
-	data, err := packetArgs(p)
-	if err != nil {
-		return nil, err
-	}
-	t := p.Type
-	switch t {
-	case parser.BinaryEvent:
-		t = parser.Event
-	case parser.BinaryAck:
-		t = parser.Ack
-	}
-	return ordered{{"type", int64(t)}, {"data", data}, {"nsp", nsp}}, nil
-}
-
 // wireFlags writes the flags Node's BroadcastOperator sets; unset ones are absent.
-func wireFlags(f adapter.BroadcastFlags) ordered {
-	o := ordered{}
+func wireFlags(f adapter.BroadcastFlags) jsvalue.Object {
+	o := jsvalue.Object{}
 	if f.Volatile {
-		o = append(o, kv{"volatile", true})
+		o = append(o, jsvalue.KV{"volatile", true})
 	}
 	if f.Compress != nil {
-		o = append(o, kv{"compress", *f.Compress})
+		o = append(o, jsvalue.KV{"compress", *f.Compress})
 	}
 	if f.Timeout > 0 {
-		o = append(o, kv{"timeout", f.Timeout.Milliseconds()})
+		o = append(o, jsvalue.KV{"timeout", f.Timeout.Milliseconds()})
 	}
 	if f.ExpectSingleResponse {
-		o = append(o, kv{"expectSingleResponse", true})
+		o = append(o, jsvalue.KV{"expectSingleResponse", true})
 	}
 	return o
 }
@@ -56,11 +39,11 @@ func nonNil(s []string) []string {
 }
 
 // wireOpts writes {rooms, except, flags} (Node: rawOpts).
-func wireOpts(opts *adapter.BroadcastOptions) ordered {
+func wireOpts(opts *adapter.BroadcastOptions) jsvalue.Object {
 	if opts == nil {
 		opts = &adapter.BroadcastOptions{}
 	}
-	return ordered{{"rooms", nonNil(opts.Rooms)}, {"except", dedup(opts.Except)}, {"flags", wireFlags(opts.Flags)}}
+	return jsvalue.Object{{"rooms", nonNil(opts.Rooms)}, {"except", dedup(opts.Except)}, {"flags", wireFlags(opts.Flags)}}
 }
 
 func dedup(s []string) []string {
@@ -89,11 +72,11 @@ func (a *Adapter) Broadcast(p *parser.Packet, opts *adapter.BroadcastOptions) er
 }
 
 func (a *Adapter) publishBroadcast(p *parser.Packet, opts *adapter.BroadcastOptions) error {
-	pkt, err := wirePacket(p, a.nsp.Name())
+	pkt, err := jsvalue.WirePacket(p, a.nsp.Name())
 	if err != nil {
 		return err
 	}
-	msg, err := encodeMsgpack([]any{a.uid, pkt, wireOpts(opts)})
+	msg, err := jsvalue.EncodeMsgpack([]any{a.uid, pkt, wireOpts(opts)})
 	if err != nil {
 		return err
 	}
@@ -108,7 +91,7 @@ func (a *Adapter) publishBroadcast(p *parser.Packet, opts *adapter.BroadcastOpti
 
 // onBroadcast delivers a packet another server (or an emitter) published.
 func (a *Adapter) onBroadcast(channel string, payload []byte) {
-	v, err := decodeMsgpack(payload)
+	v, err := jsvalue.DecodeMsgpack(payload)
 	if err != nil {
 		a.log.Debug("socket.io-redis: ignoring malformed broadcast", "channel", channel, "err", err)
 		return
@@ -121,13 +104,13 @@ func (a *Adapter) onBroadcast(channel string, payload []byte) {
 	if uid, _ := arr[0].(string); uid == a.uid {
 		return
 	}
-	pm, _ := arr[1].(map[string]any)
-	om, _ := arr[2].(map[string]any)
+	pm, _ := arr[1].(jsvalue.Object)
+	om, _ := arr[2].(jsvalue.Object)
 	if pm == nil {
 		return
 	}
 	nsp := "/"
-	if s, ok := pm["nsp"].(string); ok {
+	if s, ok := pm.Get("nsp").(string); ok {
 		nsp = s
 	}
 	if nsp != a.nsp.Name() {
@@ -144,8 +127,11 @@ func (a *Adapter) onBroadcast(channel string, payload []byte) {
 	}
 }
 
-func decodeBroadcast(pm, om map[string]any) (*parser.Packet, *adapter.BroadcastOptions, error) {
-	t, ok := num(pm, "type")
+// decodeBroadcast reads a broadcast packet {type, data, nsp} and its options. The
+// packet's Data is the JSON its clients receive (json.RawMessage, objects' keys in the
+// sender's order), with Attachments for the binary values.
+func decodeBroadcast(pm, om jsvalue.Object) (*parser.Packet, *adapter.BroadcastOptions, error) {
+	t, ok := pm.Int("type")
 	if !ok {
 		return nil, nil, fmt.Errorf("packet without type")
 	}
@@ -154,27 +140,34 @@ func decodeBroadcast(pm, om map[string]any) (*parser.Packet, *adapter.BroadcastO
 	if t != int64(parser.Event) && t != int64(parser.BinaryEvent) {
 		return nil, nil, fmt.Errorf("packet type %d is not an event", t)
 	}
-	data, _ := pm["data"].([]any)
+	data, _ := pm.Get("data").([]any)
 	if len(data) == 0 {
 		return nil, nil, fmt.Errorf("event without arguments")
 	}
 	if name, ok := data[0].(string); !ok || parser.IsReservedEvent(name) {
 		return nil, nil, fmt.Errorf("event name %#v is not a string or is reserved", data[0])
 	}
-	p := &parser.Packet{Type: parser.Event, Data: data}
+	raw, atts, err := jsvalue.PacketData(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := &parser.Packet{Type: parser.Event, Data: raw}
+	if len(atts) > 0 {
+		p.Attachments = atts
+	}
 	opts := &adapter.BroadcastOptions{}
 	if om != nil {
-		opts.Rooms = strs(om["rooms"])
-		opts.Except = strs(om["except"])
-		if fm, ok := om["flags"].(map[string]any); ok {
-			opts.Flags.Volatile = boolean(fm, "volatile")
-			if c, ok := fm["compress"].(bool); ok {
+		opts.Rooms = jsvalue.Strings(om.Get("rooms"))
+		opts.Except = jsvalue.Strings(om.Get("except"))
+		if fm, ok := om.Get("flags").(jsvalue.Object); ok {
+			opts.Flags.Volatile = fm.Bool("volatile")
+			if c, ok := fm.Get("compress").(bool); ok {
 				opts.Flags.Compress = &c
 			}
-			if ms, ok := num(fm, "timeout"); ok {
+			if ms, ok := fm.Int("timeout"); ok {
 				opts.Flags.Timeout = time.Duration(ms) * time.Millisecond
 			}
-			opts.Flags.ExpectSingleResponse = boolean(fm, "expectSingleResponse")
+			opts.Flags.ExpectSingleResponse = fm.Bool("expectSingleResponse")
 		}
 	}
 	return p, opts, nil
@@ -197,12 +190,12 @@ func (a *Adapter) BroadcastWithAck(p *parser.Packet, opts *adapter.BroadcastOpti
 	if isLocal(opts) {
 		return a.local.BroadcastWithAck(p, opts, clientCount, ack)
 	}
-	pkt, err := wirePacket(p, a.nsp.Name())
+	pkt, err := jsvalue.WirePacket(p, a.nsp.Name())
 	if err != nil {
 		return err
 	}
 	rid := newID()
-	msg, err := encodeMsgpack(ordered{
+	msg, err := jsvalue.EncodeMsgpack(jsvalue.Object{
 		{"uid", a.uid}, {"requestId", rid}, {"type", int64(typeBroadcast)},
 		{"packet", pkt}, {"opts", wireOpts(opts)},
 	})
@@ -231,28 +224,28 @@ func (a *Adapter) BroadcastWithAck(p *parser.Packet, opts *adapter.BroadcastOpti
 // onAckResponse routes a client count or an answer (BROADCAST_CLIENT_COUNT or
 // BROADCAST_ACK, in the classic adapter's response form) to the broadcast rid; it
 // reports whether the response belonged to one of this server's broadcasts.
-func (t *requestTable) onAckResponse(log *slog.Logger, rid string, m map[string]any) bool {
+func (t *requestTable) onAckResponse(log *slog.Logger, rid string, m jsvalue.Object) bool {
 	t.mu.Lock()
 	r, ok := t.acks[rid]
 	t.mu.Unlock()
 	if !ok {
 		return false
 	}
-	typ, _ := num(m, "type")
+	typ, _ := m.Int("type")
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch typ {
 	case typeBroadcastClientCount:
-		n, _ := num(m, "clientCount")
+		n, _ := m.Int("clientCount")
 		r.clientCount(int(n))
 	case typeBroadcastAck:
 		var args []any
-		if v, ok := m["packet"]; ok {
+		if v, ok := m.Lookup("packet"); ok {
 			args = []any{v}
 		} else {
 			args = []any{}
 		}
-		data, atts, err := deconstruct(args)
+		data, atts, err := jsvalue.PacketData(args)
 		if err != nil {
 			log.Debug("socket.io-redis: ignoring malformed acknowledgement", "err", err)
 			return true
@@ -260,4 +253,12 @@ func (t *requestTable) onAckResponse(log *slog.Logger, rid string, m map[string]
 		r.ack(&adapter.AckPacket{Type: parser.Ack, Data: json.RawMessage(data), Attachments: atts})
 	}
 	return true
+}
+
+// withOffset appends offset to the arguments of p, a packet decodeBroadcast made (the
+// offset of connection state recovery).
+func withOffset(p *parser.Packet, offset string) {
+	if raw, ok := p.Data.(json.RawMessage); ok {
+		p.Data = jsvalue.AppendRawArg(raw, offset)
+	}
 }

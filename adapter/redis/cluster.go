@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/adapter/internal/jsvalue"
 	"github.com/gosockio/gosockio/parser"
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -34,7 +35,7 @@ const (
 // or sharded pub/sub for requests and answers).
 type clusterTransport interface {
 	// publishTo publishes a cluster message of type t with data on channel.
-	publishTo(ctx context.Context, channel string, t int, data ordered) error
+	publishTo(ctx context.Context, channel string, t int, data jsvalue.Object) error
 	// ServerCount returns the number of servers of the namespace, this one included.
 	ServerCount(ctx context.Context) (int, error)
 }
@@ -47,7 +48,6 @@ type clusterAdapter struct {
 	local     *adapter.InMemory
 	nsp       adapter.Namespace
 	log       *slog.Logger
-	json      *parser.JSONParser
 	transport clusterTransport
 	logPrefix string        // "socket.io-redis" or "socket.io-redis-streams-adapter"
 	timeout   time.Duration // RequestsTimeout
@@ -62,10 +62,11 @@ type clusterAdapter struct {
 	channel string // <prefix>#<nsp>#: requests, and broadcasts to the namespace
 
 	ps     *goredis.PubSub
+	hc     healthCheck     // of the pub/sub connection
 	ctx    context.Context // cancelled by stop
 	cancel context.CancelFunc
 	done   chan struct{} // closed by stop
-	reqq   chan map[string]any
+	reqq   chan jsvalue.Object
 	wg     sync.WaitGroup // the pub/sub receive loop and the request worker
 
 	requestTable
@@ -86,14 +87,13 @@ func (c *clusterAdapter) init(t clusterTransport, nsp adapter.Namespace, localCf
 	c.local = adapter.NewInMemory(nsp, localCfg)
 	c.nsp = nsp
 	c.log = logger.With("component", logPrefix, "nsp", name)
-	c.json = parser.New(nil)
 	c.transport = t
 	c.logPrefix = logPrefix
 	c.timeout = timeout
 	c.uid = randomRequestID()
 	c.channel = channelPrefix + "#" + name + "#"
 	c.done = make(chan struct{})
-	c.reqq = make(chan map[string]any, 256)
+	c.reqq = make(chan jsvalue.Object, 256)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 }
 
@@ -104,7 +104,7 @@ func (c *clusterAdapter) start(early []*goredis.Message, lost string, dispatch f
 	c.wg.Add(2)
 	go func() { // stopped by stop (closes done and the PubSub)
 		defer c.wg.Done()
-		receiveLoop(c.ctx, c.done, c.ps, early, c.log, lost, dispatch)
+		receiveLoop(c.ctx, c.done, c.ps, early, c.hc, c.log, lost, dispatch)
 	}()
 	go c.work() // stopped by stop (closes done)
 }
@@ -129,7 +129,7 @@ func (c *clusterAdapter) stop() error {
 
 // publishBackground publishes for a caller with no context and no error to return;
 // failures are logged.
-func (c *clusterAdapter) publishBackground(channel string, t int, data ordered) {
+func (c *clusterAdapter) publishBackground(channel string, t int, data jsvalue.Object) {
 	ctx, cancel := context.WithTimeout(c.ctx, c.timeout)
 	defer cancel()
 	if err := c.transport.publishTo(ctx, channel, t, data); err != nil {
@@ -153,27 +153,27 @@ func (c *clusterAdapter) work() {
 
 // onMessage handles a message of another server: from the stream (offset is its entry
 // id) or from pub/sub (offset is empty). Node: ClusterAdapter.onMessage.
-func (c *clusterAdapter) onMessage(m map[string]any, offset string) {
-	if str(m, "nsp") != c.nsp.Name() {
+func (c *clusterAdapter) onMessage(m jsvalue.Object, offset string) {
+	if m.Text("nsp") != c.nsp.Name() {
 		return
 	}
-	t, _ := num(m, "type")
-	data, _ := m["data"].(map[string]any)
+	t, _ := m.Int("type")
+	data, _ := m.Get("data").(jsvalue.Object)
 	if data == nil {
 		return
 	}
-	if o, ok := data["opts"]; ok {
-		if _, isObject := o.(map[string]any); !isObject {
+	if o, ok := data.Lookup("opts"); ok {
+		if _, isObject := o.(jsvalue.Object); !isObject {
 			c.log.Debug(c.logPrefix+": ignoring message whose opts is not an object", "type", t)
 			return
 		}
 	}
-	requester := str(m, "uid")
-	rid := str(data, "requestId")
+	requester := m.Text("uid")
+	rid := data.Text("requestId")
 	switch t {
 	case ctBroadcast:
-		pm, _ := data["packet"].(map[string]any)
-		om, _ := data["opts"].(map[string]any)
+		pm, _ := data.Get("packet").(jsvalue.Object)
+		om, _ := data.Get("opts").(jsvalue.Object)
 		if pm == nil {
 			return
 		}
@@ -185,8 +185,7 @@ func (c *clusterAdapter) onMessage(m map[string]any, offset string) {
 		opts.Flags.Local = true
 		if rid == "" {
 			if offset != "" && c.recovery != nil && !opts.Flags.Volatile {
-				args, _ := p.Data.([]any)
-				p.Data = append(args, offset)
+				withOffset(p, offset)
 			}
 			if err := c.local.Broadcast(p, opts); err != nil {
 				c.log.Warn(c.logPrefix+": deliver broadcast", "err", err)
@@ -195,33 +194,33 @@ func (c *clusterAdapter) onMessage(m map[string]any, offset string) {
 		}
 		respCh := c.answerChannel(requester)
 		_ = c.local.BroadcastWithAck(p, opts, func(n int) {
-			c.publishBackground(respCh, ctBroadcastClientCount, ordered{{"requestId", rid}, {"clientCount", int64(n)}})
+			c.publishBackground(respCh, ctBroadcastClientCount, jsvalue.Object{{"requestId", rid}, {"clientCount", int64(n)}})
 		}, func(ack *adapter.AckPacket) {
-			resp := ordered{{"requestId", rid}}
-			if arg, ok := firstArg(c.json, ack); ok {
-				resp = append(resp, kv{"packet", arg})
+			resp := jsvalue.Object{{"requestId", rid}}
+			if arg, ok := firstArg(ack); ok {
+				resp = append(resp, jsvalue.KV{"packet", arg})
 			}
 			c.publishBackground(respCh, ctBroadcastAck, resp)
 		})
 	case ctSocketsJoin:
-		c.local.AddSockets(selectOpts(data["opts"]), strs(data["rooms"]))
+		c.local.AddSockets(selectOpts(data.Get("opts")), jsvalue.Strings(data.Get("rooms")))
 	case ctSocketsLeave:
-		c.local.DelSockets(selectOpts(data["opts"]), strs(data["rooms"]))
+		c.local.DelSockets(selectOpts(data.Get("opts")), jsvalue.Strings(data.Get("rooms")))
 	case ctDisconnectSockets:
-		c.local.DisconnectSockets(selectOpts(data["opts"]), boolean(data, "close"))
+		c.local.DisconnectSockets(selectOpts(data.Get("opts")), data.Bool("close"))
 	case ctFetchSockets:
 		ctx, cancel := context.WithTimeout(c.ctx, c.timeout)
-		ds, _ := c.local.FetchSockets(ctx, selectOpts(data["opts"]))
+		ds, _ := c.local.FetchSockets(ctx, selectOpts(data.Get("opts")))
 		cancel()
 		sockets := make([]any, 0, len(ds))
 		for _, d := range ds {
-			h, _ := jsValue(d.Handshake)
-			v, _ := jsValue(d.Data)
-			sockets = append(sockets, ordered{{"id", d.ID}, {"handshake", h}, {"rooms", nonNil(d.Rooms)}, {"data", v}})
+			h, _ := jsvalue.FromGo(d.Handshake)
+			v, _ := jsvalue.FromGo(d.Data)
+			sockets = append(sockets, jsvalue.Object{{"id", d.ID}, {"handshake", h}, {"rooms", nonNil(d.Rooms)}, {"data", v}})
 		}
-		c.publishBackground(c.answerChannel(requester), ctFetchSocketsResponse, ordered{{"requestId", rid}, {"sockets", sockets}})
+		c.publishBackground(c.answerChannel(requester), ctFetchSocketsResponse, jsvalue.Object{{"requestId", rid}, {"sockets", sockets}})
 	case ctServerSideEmit:
-		args, _ := data["packet"].([]any)
+		args := jsvalue.EventArgs(data.Get("packet"))
 		if len(args) == 0 {
 			return
 		}
@@ -233,12 +232,12 @@ func (c *clusterAdapter) onMessage(m map[string]any, offset string) {
 		respCh := c.answerChannel(requester)
 		c.nsp.ServerSideEvent(args, func(arg any) {
 			once.Do(func() {
-				v, err := jsValue(arg)
+				v, err := jsvalue.FromGo(arg)
 				if err != nil {
 					c.log.Warn(c.logPrefix+": encode server-side emit answer", "err", err)
 					return
 				}
-				c.publishBackground(respCh, ctServerSideEmitResponse, ordered{{"requestId", rid}, {"packet", v}})
+				c.publishBackground(respCh, ctServerSideEmitResponse, jsvalue.Object{{"requestId", rid}, {"packet", v}})
 			})
 		})
 	default:
@@ -248,23 +247,23 @@ func (c *clusterAdapter) onMessage(m map[string]any, offset string) {
 
 // onResponse routes an answer to the request or broadcast waiting for it.
 // Node: ClusterAdapter.onResponse.
-func (c *clusterAdapter) onResponse(t int, m map[string]any) {
-	data, _ := m["data"].(map[string]any)
+func (c *clusterAdapter) onResponse(t int, m jsvalue.Object) {
+	data, _ := m.Get("data").(jsvalue.Object)
 	if data == nil {
 		return
 	}
-	rid := str(data, "requestId")
+	rid := data.Text("requestId")
 	switch t {
 	case ctBroadcastClientCount, ctBroadcastAck:
 		// The ack requests share the handling of the classic adapter, whose response
 		// types differ: translate.
-		resp := map[string]any{"clientCount": data["clientCount"]}
+		resp := jsvalue.Object{{"clientCount", data.Get("clientCount")}}
 		if t == ctBroadcastClientCount {
-			resp["type"] = int64(typeBroadcastClientCount)
+			resp = append(resp, jsvalue.KV{"type", int64(typeBroadcastClientCount)})
 		} else {
-			resp["type"] = int64(typeBroadcastAck)
-			if v, ok := data["packet"]; ok {
-				resp["packet"] = v
+			resp = append(resp, jsvalue.KV{"type", int64(typeBroadcastAck)})
+			if v, ok := data.Lookup("packet"); ok {
+				resp = append(resp, jsvalue.KV{"packet", v})
 			}
 		}
 		c.onAckResponse(c.log, rid, resp)
@@ -279,7 +278,7 @@ func (c *clusterAdapter) broadcastWithAck(p *parser.Packet, opts *adapter.Broadc
 	if isLocal(opts) {
 		return c.local.BroadcastWithAck(p, opts, clientCount, ack)
 	}
-	pkt, err := wirePacket(p, c.nsp.Name())
+	pkt, err := jsvalue.WirePacket(p, c.nsp.Name())
 	if err != nil {
 		return err
 	}
@@ -296,7 +295,7 @@ func (c *clusterAdapter) broadcastWithAck(p *parser.Packet, opts *adapter.Broadc
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, c.timeout)
 	defer cancel()
-	if err := c.transport.publishTo(ctx, c.channel, ctBroadcast, ordered{{"packet", pkt}, {"requestId", rid}, {"opts", wireOpts(opts)}}); err != nil {
+	if err := c.transport.publishTo(ctx, c.channel, ctBroadcast, jsvalue.Object{{"packet", pkt}, {"requestId", rid}, {"opts", wireOpts(opts)}}); err != nil {
 		c.forgetAck(rid)
 		return err
 	}
@@ -306,7 +305,7 @@ func (c *clusterAdapter) broadcastWithAck(p *parser.Packet, opts *adapter.Broadc
 // request publishes a request on the namespace channel and waits for need answers,
 // until RequestsTimeout or ctx ends; on timeout it returns the answers so far with an
 // error wrapping ErrRequestTimeout.
-func (c *clusterAdapter) request(ctx context.Context, kind string, t int, data ordered, need int) ([]map[string]any, error) {
+func (c *clusterAdapter) request(ctx context.Context, kind string, t int, data jsvalue.Object, need int) ([]jsvalue.Object, error) {
 	rid := randomRequestID()
 	p, err := c.addPending(rid, need)
 	if err != nil {
@@ -316,9 +315,9 @@ func (c *clusterAdapter) request(ctx context.Context, kind string, t int, data o
 	wctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	if c.requestIDLast {
-		data = append(data, kv{"requestId", rid})
+		data = append(data, jsvalue.KV{"requestId", rid})
 	} else {
-		data = append(ordered{{"requestId", rid}}, data...)
+		data = append(jsvalue.Object{{"requestId", rid}}, data...)
 	}
 	if err := c.transport.publishTo(wctx, c.channel, t, data); err != nil {
 		return nil, err
@@ -346,12 +345,12 @@ func (c *clusterAdapter) fetchSockets(ctx context.Context, opts *adapter.Broadca
 	if err != nil || n == 0 {
 		return out, err
 	}
-	msgs, err := c.request(ctx, "fetchSockets", ctFetchSockets, ordered{{"opts", selectData(opts)}}, n)
+	msgs, err := c.request(ctx, "fetchSockets", ctFetchSockets, jsvalue.Object{{"opts", selectData(opts)}}, n)
 	for _, m := range msgs {
-		arr, _ := m["sockets"].([]any)
+		arr, _ := m.Get("sockets").([]any)
 		for _, e := range arr {
-			if sm, ok := e.(map[string]any); ok {
-				out = append(out, adapter.SocketDetails{ID: str(sm, "id"), Handshake: sm["handshake"], Rooms: strs(sm["rooms"]), Data: sm["data"]})
+			if sm, ok := e.(jsvalue.Object); ok {
+				out = append(out, remoteSocket(sm))
 			}
 		}
 	}
@@ -372,18 +371,18 @@ func (c *clusterAdapter) sockets(ctx context.Context, rooms []string) ([]string,
 
 // serverSideEmit publishes an event (args[0] is its name) on the namespace channel.
 func (c *clusterAdapter) serverSideEmit(args []any) error {
-	js, err := jsValue(args)
+	js, err := jsvalue.FromGo(args)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, c.timeout)
 	defer cancel()
-	return c.transport.publishTo(ctx, c.channel, ctServerSideEmit, ordered{{"packet", js}})
+	return c.transport.publishTo(ctx, c.channel, ctServerSideEmit, jsvalue.Object{{"packet", js}})
 }
 
 // serverSideEmitWithAck publishes an event and returns one answer per other server.
 func (c *clusterAdapter) serverSideEmitWithAck(ctx context.Context, args []any) ([]any, error) {
-	js, err := jsValue(args)
+	js, err := jsvalue.FromGo(args)
 	if err != nil {
 		return nil, err
 	}
@@ -394,10 +393,10 @@ func (c *clusterAdapter) serverSideEmitWithAck(ctx context.Context, args []any) 
 	if n == 0 {
 		return []any{}, nil
 	}
-	msgs, err := c.request(ctx, "serverSideEmit", ctServerSideEmit, ordered{{"packet", js}}, n)
+	msgs, err := c.request(ctx, "serverSideEmit", ctServerSideEmit, jsvalue.Object{{"packet", js}}, n)
 	out := make([]any, 0, len(msgs))
 	for _, m := range msgs {
-		out = append(out, m["packet"])
+		out = append(out, jsvalue.ToGo(m.Get("packet")))
 	}
 	return out, err
 }

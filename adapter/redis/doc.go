@@ -26,6 +26,12 @@
 //     acknowledgements across servers);
 //   - counts the servers of the cluster with PUBSUB NUMSUB on the request channel.
 //
+// Event arguments keep their keys in order across servers: an object decoded from
+// another server (msgpack or JSON) keeps the order JavaScript gives its keys (insertion
+// order, integer-like keys first) and reaches clients as the JSON a Node server would
+// write for it (NaN and Infinity as null, a Date as its ISO string); a Go value is
+// published in its JSON order (struct fields as declared, map[string]any keys sorted).
+//
 // A request that expects answers waits for every other server until
 // Options.RequestsTimeout (5s) and then fails with an error wrapping
 // ErrRequestTimeout that says how many answered, returning what arrived; a server that
@@ -39,7 +45,11 @@
 // subscriptions (go-redis PubSub) and publishes through the pool. When the connection
 // is lost (Redis restarted, CLIENT KILL, network), go-redis reconnects and subscribes
 // again; messages published meanwhile are lost, as with Node's adapter (pub/sub has
-// no history).
+// no history). A connection that dies silently (a network partition drops its packets
+// and no TCP reset ever arrives) is found by a health check: the adapter sends PING on
+// it every Options.HealthCheckInterval (5s) and replaces it when nothing arrived for
+// that interval plus Options.HealthCheckTimeout (3s). Node's adapter has no such
+// check; a negative interval turns it off.
 //
 // # Differences from Node
 //
@@ -50,6 +60,8 @@
 //   - Remote sockets in FetchSockets carry their handshake and data as decoded JSON
 //     (map[string]any, json.Number for numbers).
 //   - Connection state recovery works within one server only, as in Node.
+//   - An integer beyond 2^53 from another server is written exactly; Node writes the
+//     nearest double (a JavaScript client reads both as the same number).
 //
 // The Emitter publishes the same broadcasts and requests as @socket.io/redis-emitter
 // from a process that is not a socket.io server.

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 
+	"github.com/gosockio/gosockio/adapter/internal/jsvalue"
 	"github.com/gosockio/gosockio/parser"
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -174,21 +175,21 @@ func (o *EmitterOperator) Emit(ctx context.Context, event string, args ...any) e
 	if parser.IsReservedEvent(event) {
 		return fmt.Errorf("redis: %q is a reserved event name", event)
 	}
-	data, err := jsValue(append([]any{event}, args...))
+	data, err := jsvalue.FromGo(append([]any{event}, args...))
 	if err != nil {
 		return err
 	}
-	flags := ordered{}
+	flags := jsvalue.Object{}
 	if o.compress != nil {
-		flags = append(flags, kv{"compress", *o.compress})
+		flags = append(flags, jsvalue.KV{"compress", *o.compress})
 	}
 	if o.volatile {
-		flags = append(flags, kv{"volatile", true})
+		flags = append(flags, jsvalue.KV{"volatile", true})
 	}
-	msg, err := encodeMsgpack([]any{
+	msg, err := jsvalue.EncodeMsgpack([]any{
 		emitterUID,
-		ordered{{"type", int64(parser.Event)}, {"data", data}, {"nsp", o.e.nsp}},
-		ordered{{"rooms", nonNil(o.rooms)}, {"flags", flags}, {"except", nonNil(o.except)}},
+		jsvalue.Object{{"type", int64(parser.Event)}, {"data", data}, {"nsp", o.e.nsp}},
+		jsvalue.Object{{"rooms", nonNil(o.rooms)}, {"flags", flags}, {"except", nonNil(o.except)}},
 	})
 	if err != nil {
 		return err

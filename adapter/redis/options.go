@@ -19,6 +19,17 @@ type Options struct {
 	// requester's own channel (<key>-response#<nsp>#<uid>#) instead of the shared one.
 	// Default false (Node: publishOnSpecificResponseChannel).
 	PublishOnSpecificResponseChannel bool
+	// HealthCheckInterval is how often the adapter sends PING on its subscription
+	// connection. A connection on which nothing arrives (no message, no answer to the
+	// PING) for HealthCheckInterval + HealthCheckTimeout is taken for dead, as after a
+	// network partition that drops packets without closing the connection: it is
+	// closed, dialled again and subscribed again. Default 5s; a negative value turns the
+	// check off, leaving dead connections to TCP keepalive (Node: none; the adapter
+	// relies on its Redis client).
+	HealthCheckInterval time.Duration
+	// HealthCheckTimeout is how long the adapter waits for the answer to a health
+	// check PING (see HealthCheckInterval). Default 3s.
+	HealthCheckTimeout time.Duration
 	// Logger receives the adapter's logs. Default: silent.
 	Logger *slog.Logger
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/adapter/internal/jsvalue"
 )
 
 // pending is a request sent to the other servers, waiting for need answers.
@@ -16,7 +17,7 @@ type pending struct {
 	need int
 	once sync.Once
 	done chan struct{}    // closed when every answer is in, or by fail
-	msgs []map[string]any // guarded by Adapter.mu
+	msgs []jsvalue.Object // guarded by Adapter.mu
 	err  error            // set before done is closed by fail
 }
 
@@ -82,7 +83,7 @@ func (t *requestTable) dropPending(rid string) {
 
 // answer adds an answer to request rid, which is done when it has them all; answers
 // to unknown or complete requests are ignored.
-func (t *requestTable) answer(rid string, m map[string]any) {
+func (t *requestTable) answer(rid string, m jsvalue.Object) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	p, ok := t.pending[rid]
@@ -98,7 +99,7 @@ func (t *requestTable) answer(rid string, m map[string]any) {
 // wait waits until p has its need answers or wctx (ctx bounded by timeout) ends, and
 // returns the answers so far; on timeout with an error wrapping ErrRequestTimeout, when
 // ctx ends with ctx's error.
-func (t *requestTable) wait(ctx, wctx context.Context, p *pending, kind string, need int, timeout time.Duration) ([]map[string]any, error) {
+func (t *requestTable) wait(ctx, wctx context.Context, p *pending, kind string, need int, timeout time.Duration) ([]jsvalue.Object, error) {
 	select {
 	case <-p.done:
 	case <-wctx.Done():
@@ -156,7 +157,7 @@ func (a *Adapter) requestContext(ctx context.Context) (context.Context, context.
 // request publishes req (JSON, with a fresh requestId) on the request channel and waits
 // for need answers, until RequestsTimeout or ctx ends. On timeout it returns the answers
 // received so far with an error wrapping ErrRequestTimeout.
-func (a *Adapter) request(ctx context.Context, kind string, req map[string]any, need int) ([]map[string]any, error) {
+func (a *Adapter) request(ctx context.Context, kind string, req map[string]any, need int) ([]jsvalue.Object, error) {
 	rid := newID()
 	req["uid"] = a.uid
 	req["requestId"] = rid
@@ -184,7 +185,7 @@ func (a *Adapter) onResponse(payload []byte) {
 		a.log.Debug("socket.io-redis: ignoring malformed response", "err", err)
 		return
 	}
-	rid := str(m, "requestId")
+	rid := m.Text("requestId")
 	if rid == "" || a.onAckResponse(a.log, rid, m) {
 		return
 	}
@@ -193,22 +194,28 @@ func (a *Adapter) onResponse(payload []byte) {
 
 // decodeMessage decodes a request or response: JSON when it starts with "{", msgpack
 // otherwise, as Node decides.
-func decodeMessage(payload []byte) (map[string]any, error) {
+func decodeMessage(payload []byte) (jsvalue.Object, error) {
 	var v any
 	var err error
 	if len(payload) > 0 && payload[0] == '{' {
-		v, err = decodeJSON(payload)
+		v, err = jsvalue.DecodeJSON(payload)
 	} else {
-		v, err = decodeMsgpack(payload)
+		v, err = jsvalue.DecodeMsgpack(payload)
 	}
 	if err != nil {
 		return nil, err
 	}
-	m, ok := v.(map[string]any)
+	m, ok := v.(jsvalue.Object)
 	if !ok {
 		return nil, fmt.Errorf("redis: message is a %T, not an object", v)
 	}
 	return m, nil
+}
+
+// remoteSocket reads a socket of another server's FETCH_SOCKETS answer; its handshake
+// and data are plain Go values (map[string]any for objects).
+func remoteSocket(sm jsvalue.Object) adapter.SocketDetails {
+	return adapter.SocketDetails{ID: sm.Text("id"), Handshake: jsvalue.ToGo(sm.Get("handshake")), Rooms: jsvalue.Strings(sm.Get("rooms")), Data: jsvalue.ToGo(sm.Get("data"))}
 }
 
 func wireSelect(opts *adapter.BroadcastOptions) map[string]any {
@@ -240,13 +247,13 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *adapter.BroadcastOptio
 	}
 	msgs, err := a.request(ctx, "fetchSockets", map[string]any{"type": typeRemoteFetch, "opts": wireSelect(opts)}, n)
 	for _, m := range msgs {
-		arr, _ := m["sockets"].([]any)
+		arr, _ := m.Get("sockets").([]any)
 		for _, e := range arr {
-			sm, ok := e.(map[string]any)
+			sm, ok := e.(jsvalue.Object)
 			if !ok {
 				continue
 			}
-			out = append(out, adapter.SocketDetails{ID: str(sm, "id"), Handshake: sm["handshake"], Rooms: strs(sm["rooms"]), Data: sm["data"]})
+			out = append(out, remoteSocket(sm))
 		}
 	}
 	return out, err
@@ -265,7 +272,7 @@ func (a *Adapter) Sockets(ctx context.Context, rooms []string) ([]string, error)
 	}
 	msgs, err := a.request(ctx, "sockets", map[string]any{"type": typeSockets, "rooms": nonNil(rooms)}, n)
 	for _, m := range msgs {
-		ids = append(ids, strs(m["sockets"])...)
+		ids = append(ids, jsvalue.Strings(m.Get("sockets"))...)
 	}
 	slices.Sort(ids)
 	return slices.Compact(ids), err
@@ -280,7 +287,7 @@ func (a *Adapter) AllRooms(ctx context.Context) ([]string, error) {
 	}
 	msgs, err := a.request(ctx, "allRooms", map[string]any{"type": typeAllRooms}, n)
 	for _, m := range msgs {
-		rooms = append(rooms, strs(m["rooms"])...)
+		rooms = append(rooms, jsvalue.Strings(m.Get("rooms"))...)
 	}
 	slices.Sort(rooms)
 	return slices.Compact(rooms), err
@@ -351,7 +358,7 @@ func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, args []any) ([]any,
 	msgs, err := a.request(ctx, "serverSideEmit", map[string]any{"type": typeServerSideEmit, "data": args}, n)
 	out := make([]any, 0, len(msgs))
 	for _, m := range msgs {
-		out = append(out, m["data"])
+		out = append(out, jsvalue.ToGo(m.Get("data")))
 	}
 	return out, err
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/adapter/internal/jsvalue"
 	"github.com/gosockio/gosockio/parser"
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -39,6 +40,17 @@ type ShardedOptions struct {
 	// RequestsTimeout bounds FetchSockets and ServerSideEmitWithAck. Default 5s
 	// (Node: the cluster adapter's fixed timeout, or the fetchSockets flags.timeout).
 	RequestsTimeout time.Duration
+	// HealthCheckInterval is how often the adapter sends PING on its subscription
+	// connection. A connection on which nothing arrives (no message, no answer to the
+	// PING) for HealthCheckInterval + HealthCheckTimeout is taken for dead, as after a
+	// network partition that drops packets without closing the connection: it is
+	// closed, dialled again and subscribed again. Default 5s; a negative value turns the
+	// check off, leaving dead connections to TCP keepalive (Node: none; the adapter
+	// relies on its Redis client).
+	HealthCheckInterval time.Duration
+	// HealthCheckTimeout is how long the adapter waits for the answer to a health
+	// check PING (see HealthCheckInterval). Default 3s.
+	HealthCheckTimeout time.Duration
 	// Logger receives the adapter's logs. Default: silent.
 	Logger *slog.Logger
 }
@@ -103,6 +115,7 @@ func newSharded(client goredis.UniversalClient, nsp adapter.Namespace, cfg *adap
 	a := &ShardedAdapter{rdb: client, opts: o, refs: make(map[string]int)}
 	a.init(a, nsp, cfg, o.Logger, "socket.io-redis", o.ChannelPrefix, o.RequestsTimeout)
 	a.responseChannel = a.channel + a.uid + "#"
+	a.hc = newHealthCheck(o.HealthCheckInterval, o.HealthCheckTimeout)
 	ctx, cancel := context.WithTimeout(a.ctx, o.RequestsTimeout)
 	defer cancel()
 	a.ps = client.SSubscribe(ctx, a.channel, a.responseChannel)
@@ -133,13 +146,13 @@ func (a *ShardedAdapter) dispatch(m *goredis.Message) {
 		a.log.Debug("socket.io-redis: ignoring malformed message", "channel", m.Channel, "err", err)
 		return
 	}
-	t, _ := num(msg, "type")
+	t, _ := msg.Int("type")
 	switch t {
 	case ctFetchSocketsResponse, ctServerSideEmitResponse, ctBroadcastClientCount, ctBroadcastAck:
 		a.onResponse(int(t), msg)
 		return
 	}
-	if str(msg, "uid") == a.uid {
+	if msg.Text("uid") == a.uid {
 		return
 	}
 	select {
@@ -150,10 +163,10 @@ func (a *ShardedAdapter) dispatch(m *goredis.Message) {
 
 // encode writes a cluster message as Node does: msgpack when its data holds binary,
 // JSON otherwise.
-func (a *ShardedAdapter) encode(t int, data ordered) ([]byte, error) {
-	msg := ordered{{"type", int64(t)}, {"data", data}, {"uid", a.uid}, {"nsp", a.nsp.Name()}}
-	if hasBinary(data) {
-		return encodeMsgpack(msg)
+func (a *ShardedAdapter) encode(t int, data jsvalue.Object) ([]byte, error) {
+	msg := jsvalue.Object{{"type", int64(t)}, {"data", data}, {"uid", a.uid}, {"nsp", a.nsp.Name()}}
+	if jsvalue.HasBinary(data) {
+		return jsvalue.EncodeMsgpack(msg)
 	}
 	b, err := json.Marshal(msg)
 	if err != nil {
@@ -162,7 +175,7 @@ func (a *ShardedAdapter) encode(t int, data ordered) ([]byte, error) {
 	return b, nil
 }
 
-func (a *ShardedAdapter) publishTo(ctx context.Context, channel string, t int, data ordered) error {
+func (a *ShardedAdapter) publishTo(ctx context.Context, channel string, t int, data jsvalue.Object) error {
 	msg, err := a.encode(t, data)
 	if err != nil {
 		return err
@@ -297,7 +310,7 @@ func (a *ShardedAdapter) RestoreSession(ctx context.Context, pid, offset string)
 	return a.local.RestoreSession(ctx, pid, offset)
 }
 
-func shardedOpts(opts *adapter.BroadcastOptions) ordered {
+func shardedOpts(opts *adapter.BroadcastOptions) jsvalue.Object {
 	return wireOpts(opts)
 }
 
@@ -306,10 +319,10 @@ func shardedOpts(opts *adapter.BroadcastOptions) ordered {
 func (a *ShardedAdapter) Broadcast(p *parser.Packet, opts *adapter.BroadcastOptions) error {
 	var perr error
 	if !isLocal(opts) {
-		pkt, err := wirePacket(p, a.nsp.Name())
+		pkt, err := jsvalue.WirePacket(p, a.nsp.Name())
 		if err == nil {
 			ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
-			err = a.publishTo(ctx, a.broadcastChannel(opts), ctBroadcast, ordered{{"packet", pkt}, {"opts", shardedOpts(opts)}})
+			err = a.publishTo(ctx, a.broadcastChannel(opts), ctBroadcast, jsvalue.Object{{"packet", pkt}, {"opts", shardedOpts(opts)}})
 			cancel()
 		}
 		perr = err
@@ -330,17 +343,17 @@ func (a *ShardedAdapter) BroadcastWithAck(p *parser.Packet, opts *adapter.Broadc
 	return a.broadcastWithAck(p, opts, clientCount, ack)
 }
 
-func selectData(opts *adapter.BroadcastOptions) ordered {
+func selectData(opts *adapter.BroadcastOptions) jsvalue.Object {
 	if opts == nil {
 		opts = &adapter.BroadcastOptions{}
 	}
-	return ordered{{"rooms", nonNil(opts.Rooms)}, {"except", nonNil(opts.Except)}, {"flags", wireFlags(opts.Flags)}}
+	return jsvalue.Object{{"rooms", nonNil(opts.Rooms)}, {"except", nonNil(opts.Except)}, {"flags", wireFlags(opts.Flags)}}
 }
 
 // AddSockets makes the selected sockets join rooms, everywhere. Node: addSockets.
 func (a *ShardedAdapter) AddSockets(opts *adapter.BroadcastOptions, rooms []string) {
 	if !isLocal(opts) {
-		a.publishBackground(a.channel, ctSocketsJoin, ordered{{"opts", selectData(opts)}, {"rooms", nonNil(rooms)}})
+		a.publishBackground(a.channel, ctSocketsJoin, jsvalue.Object{{"opts", selectData(opts)}, {"rooms", nonNil(rooms)}})
 	}
 	a.local.AddSockets(opts, rooms)
 }
@@ -348,7 +361,7 @@ func (a *ShardedAdapter) AddSockets(opts *adapter.BroadcastOptions, rooms []stri
 // DelSockets makes the selected sockets leave rooms, everywhere. Node: delSockets.
 func (a *ShardedAdapter) DelSockets(opts *adapter.BroadcastOptions, rooms []string) {
 	if !isLocal(opts) {
-		a.publishBackground(a.channel, ctSocketsLeave, ordered{{"opts", selectData(opts)}, {"rooms", nonNil(rooms)}})
+		a.publishBackground(a.channel, ctSocketsLeave, jsvalue.Object{{"opts", selectData(opts)}, {"rooms", nonNil(rooms)}})
 	}
 	a.local.DelSockets(opts, rooms)
 }
@@ -357,7 +370,7 @@ func (a *ShardedAdapter) DelSockets(opts *adapter.BroadcastOptions, rooms []stri
 // Node: disconnectSockets.
 func (a *ShardedAdapter) DisconnectSockets(opts *adapter.BroadcastOptions, close bool) {
 	if !isLocal(opts) {
-		a.publishBackground(a.channel, ctDisconnectSockets, ordered{{"opts", selectData(opts)}, {"close", close}})
+		a.publishBackground(a.channel, ctDisconnectSockets, jsvalue.Object{{"opts", selectData(opts)}, {"close", close}})
 	}
 	a.local.DisconnectSockets(opts, close)
 }

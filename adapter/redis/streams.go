@@ -9,6 +9,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/adapter/internal/jsvalue"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -50,6 +51,17 @@ type StreamsOptions struct {
 	// each Redis command the adapter sends on its own (appends, session storage).
 	// Default 5s (Node: the cluster adapter's fixed 5s timeout).
 	RequestsTimeout time.Duration
+	// HealthCheckInterval is how often the adapter sends PING on its subscription
+	// connection. A connection on which nothing arrives (no message, no answer to the
+	// PING) for HealthCheckInterval + HealthCheckTimeout is taken for dead, as after a
+	// network partition that drops packets without closing the connection: it is
+	// closed, dialled again and subscribed again. Default 5s; a negative value turns the
+	// check off, leaving dead connections to TCP keepalive (Node: none; the adapter
+	// relies on its Redis client).
+	HealthCheckInterval time.Duration
+	// HealthCheckTimeout is how long the adapter waits for the answer to a health
+	// check PING (see HealthCheckInterval). Default 3s.
+	HealthCheckTimeout time.Duration
 	// Logger receives the adapter's logs. Default: silent.
 	Logger *slog.Logger
 }
@@ -155,6 +167,7 @@ func newStreamsAdapter(hub *streamsHub, nsp adapter.Namespace, cfg *adapter.Conf
 	a.recovery = cfg.Recovery
 	a.requestIDLast = true
 	a.privateChannel = a.channel + a.uid + "#"
+	a.hc = newHealthCheck(o.HealthCheckInterval, o.HealthCheckTimeout)
 
 	ctx, cancel := context.WithTimeout(a.ctx, o.RequestsTimeout)
 	defer cancel()
@@ -191,16 +204,16 @@ func (a *StreamsAdapter) Close() error {
 
 // dispatch handles a pub/sub message: answers at once, requests on the worker.
 func (a *StreamsAdapter) dispatch(m *goredis.Message) {
-	v, err := decodeMsgpack([]byte(m.Payload))
-	msg, ok := v.(map[string]any)
+	v, err := jsvalue.DecodeMsgpack([]byte(m.Payload))
+	msg, ok := v.(jsvalue.Object)
 	if err != nil || !ok {
 		a.log.Debug("socket.io-redis-streams-adapter: ignoring malformed message", "channel", m.Channel, "err", err)
 		return
 	}
-	if str(msg, "uid") == a.uid || str(msg, "nsp") != a.nsp.Name() {
+	if msg.Text("uid") == a.uid || msg.Text("nsp") != a.nsp.Name() {
 		return
 	}
-	t, _ := num(msg, "type")
+	t, _ := msg.Int("type")
 	switch t {
 	case ctFetchSocketsResponse, ctServerSideEmitResponse, ctBroadcastClientCount, ctBroadcastAck:
 		a.onResponse(int(t), msg)

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/adapter/internal/jsvalue"
 	"github.com/gosockio/gosockio/parser"
 )
 
@@ -56,16 +57,16 @@ func (a *StreamsAdapter) Broadcast(p *parser.Packet, opts *adapter.BroadcastOpti
 	if isLocal(opts) {
 		return a.local.Broadcast(p, opts)
 	}
-	pkt, err := wirePacket(p, a.nsp.Name())
+	pkt, err := jsvalue.WirePacket(p, a.nsp.Name())
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
-	offset, perr := a.xadd(ctx, ctBroadcast, ordered{{"packet", pkt}, {"opts", wireOpts(opts)}})
+	offset, perr := a.xadd(ctx, ctBroadcast, jsvalue.Object{{"packet", pkt}, {"opts", wireOpts(opts)}})
 	cancel()
 	lp := p
 	if perr == nil && a.withOffset(p, opts) {
-		if args, ok := pkt[1].v.([]any); ok {
+		if args, ok := pkt[1].Value.([]any); ok {
 			cp := *p
 			cp.Type = parser.Event
 			cp.Data = append(slices.Clip(args), offset)
@@ -87,7 +88,7 @@ func (a *StreamsAdapter) BroadcastWithAck(p *parser.Packet, opts *adapter.Broadc
 // Node: addSockets.
 func (a *StreamsAdapter) AddSockets(opts *adapter.BroadcastOptions, rooms []string) {
 	if !isLocal(opts) {
-		a.appendBackground(ctSocketsJoin, ordered{{"opts", selectData(opts)}, {"rooms", nonNil(rooms)}})
+		a.appendBackground(ctSocketsJoin, jsvalue.Object{{"opts", selectData(opts)}, {"rooms", nonNil(rooms)}})
 	}
 	a.local.AddSockets(opts, rooms)
 }
@@ -96,7 +97,7 @@ func (a *StreamsAdapter) AddSockets(opts *adapter.BroadcastOptions, rooms []stri
 // Node: delSockets.
 func (a *StreamsAdapter) DelSockets(opts *adapter.BroadcastOptions, rooms []string) {
 	if !isLocal(opts) {
-		a.appendBackground(ctSocketsLeave, ordered{{"opts", selectData(opts)}, {"rooms", nonNil(rooms)}})
+		a.appendBackground(ctSocketsLeave, jsvalue.Object{{"opts", selectData(opts)}, {"rooms", nonNil(rooms)}})
 	}
 	a.local.DelSockets(opts, rooms)
 }
@@ -105,7 +106,7 @@ func (a *StreamsAdapter) DelSockets(opts *adapter.BroadcastOptions, rooms []stri
 // Node: disconnectSockets.
 func (a *StreamsAdapter) DisconnectSockets(opts *adapter.BroadcastOptions, close bool) {
 	if !isLocal(opts) {
-		a.appendBackground(ctDisconnectSockets, ordered{{"opts", selectData(opts)}, {"close", close}})
+		a.appendBackground(ctDisconnectSockets, jsvalue.Object{{"opts", selectData(opts)}, {"close", close}})
 	}
 	a.local.DisconnectSockets(opts, close)
 }

@@ -230,7 +230,7 @@ func (r *streamReader) deliver(e goredis.XMessage) {
 		return
 	}
 	for _, a := range list {
-		if str(msg, "uid") != a.uid {
+		if msg.Text("uid") != a.uid {
 			a.onMessage(msg, e.ID)
 		}
 	}

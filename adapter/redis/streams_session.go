@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/adapter/internal/jsvalue"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -28,7 +29,7 @@ func (a *StreamsAdapter) PersistSession(s *adapter.Session) {
 	if a.recovery == nil || s == nil {
 		return
 	}
-	data, err := jsValue(s.Data)
+	data, err := jsvalue.FromGo(s.Data)
 	if err != nil {
 		a.log.Warn("socket.io-redis-streams-adapter: encode session data", "sid", s.SID, "err", err)
 		return
@@ -36,7 +37,7 @@ func (a *StreamsAdapter) PersistSession(s *adapter.Session) {
 	if data == nil {
 		data = map[string]any{}
 	}
-	b, err := encodeMsgpack(ordered{{"sid", s.SID}, {"pid", s.PID}, {"rooms", nonNil(s.Rooms)}, {"data", data}})
+	b, err := jsvalue.EncodeMsgpack(jsvalue.Object{{"sid", s.SID}, {"pid", s.PID}, {"rooms", nonNil(s.Rooms)}, {"data", data}})
 	if err != nil {
 		a.log.Warn("socket.io-redis-streams-adapter: encode session", "sid", s.SID, "err", err)
 		return
@@ -114,9 +115,9 @@ func (a *StreamsAdapter) RestoreSession(ctx context.Context, pid, offset string)
 			if err != nil {
 				continue
 			}
-			data, _ := msg["data"].(map[string]any)
-			pm, _ := data["packet"].(map[string]any)
-			om, _ := data["opts"].(map[string]any)
+			data, _ := msg.Get("data").(jsvalue.Object)
+			pm, _ := data.Get("packet").(jsvalue.Object)
+			om, _ := data.Get("opts").(jsvalue.Object)
 			if pm == nil {
 				continue
 			}
@@ -124,8 +125,7 @@ func (a *StreamsAdapter) RestoreSession(ctx context.Context, pid, offset string)
 			if err != nil || !shouldInclude(s.Rooms, opts) {
 				continue
 			}
-			args, _ := p.Data.([]any)
-			p.Data = append(args, e.ID)
+			withOffset(p, e.ID)
 			p.Namespace = name
 			s.MissedPackets = append(s.MissedPackets, p)
 		}
@@ -162,13 +162,13 @@ func decodeSession(raw string) (*adapter.Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redis: restore session: stored session is not base64: %w", err)
 	}
-	v, err := decodeMsgpack(b)
+	v, err := jsvalue.DecodeMsgpack(b)
 	if err != nil {
 		return nil, fmt.Errorf("redis: restore session: %w", err)
 	}
-	m, ok := v.(map[string]any)
-	if !ok || str(m, "sid") == "" {
+	m, ok := v.(jsvalue.Object)
+	if !ok || m.Text("sid") == "" {
 		return nil, fmt.Errorf("redis: restore session: stored session is not a {sid, pid, rooms, data} object")
 	}
-	return &adapter.Session{SID: str(m, "sid"), PID: str(m, "pid"), Rooms: strs(m["rooms"]), Data: m["data"]}, nil
+	return &adapter.Session{SID: m.Text("sid"), PID: m.Text("pid"), Rooms: jsvalue.Strings(m.Get("rooms")), Data: jsvalue.ToGo(m.Get("data"))}, nil
 }

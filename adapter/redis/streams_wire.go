@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/gosockio/gosockio/adapter/internal/jsvalue"
+
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -33,10 +35,10 @@ func mayContainBinary(t int) bool {
 
 // xadd appends a message to the namespace's stream and returns its entry id (the
 // offset of connection state recovery).
-func (a *StreamsAdapter) xadd(ctx context.Context, t int, data ordered) (string, error) {
+func (a *StreamsAdapter) xadd(ctx context.Context, t int, data jsvalue.Object) (string, error) {
 	var field string
-	if !a.opts.OnlyPlaintext && mayContainBinary(t) && hasBinary(data) {
-		b, err := encodeMsgpack(data)
+	if !a.opts.OnlyPlaintext && mayContainBinary(t) && jsvalue.HasBinary(data) {
+		b, err := jsvalue.EncodeMsgpack(data)
 		if err != nil {
 			return "", err
 		}
@@ -61,42 +63,41 @@ func (a *StreamsAdapter) xadd(ctx context.Context, t int, data ordered) (string,
 	return id, nil
 }
 
-// decodeStreamEntry turns the fields of a stream entry into a message map, data
+// decodeStreamEntry turns the fields of a stream entry into a message object, data
 // decoded from JSON (when it starts with "{") or base64 msgpack.
-func decodeStreamEntry(values map[string]any) (map[string]any, error) {
+func decodeStreamEntry(values map[string]any) (jsvalue.Object, error) {
 	field := func(k string) string { s, _ := values[k].(string); return s }
 	t, err := strconv.Atoi(field("type"))
 	if err != nil {
 		return nil, fmt.Errorf("type %q is not a number", field("type"))
 	}
-	msg := map[string]any{"uid": field("uid"), "nsp": field("nsp"), "type": int64(t)}
+	msg := jsvalue.Object{{"uid", field("uid")}, {"nsp", field("nsp")}, {"type", int64(t)}}
 	raw := field("data")
 	if raw == "" {
 		return msg, nil
 	}
 	var data any
 	if raw[0] == '{' {
-		data, err = decodeJSON([]byte(raw))
+		data, err = jsvalue.DecodeJSON([]byte(raw))
 	} else {
 		var b []byte
 		if b, err = base64.StdEncoding.DecodeString(raw); err == nil {
-			data, err = decodeMsgpack(b)
+			data, err = jsvalue.DecodeMsgpack(b)
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("data: %w", err)
 	}
-	msg["data"] = data
-	return msg, nil
+	return append(msg, jsvalue.KV{"data", data}), nil
 }
 
 // encodePubSub writes a message as Node writes it on pub/sub: msgpack of
 // {type, data, uid, nsp}.
-func (a *StreamsAdapter) encodePubSub(t int, data ordered) ([]byte, error) {
-	return encodeMsgpack(ordered{{"type", int64(t)}, {"data", data}, {"uid", a.uid}, {"nsp", a.nsp.Name()}})
+func (a *StreamsAdapter) encodePubSub(t int, data jsvalue.Object) ([]byte, error) {
+	return jsvalue.EncodeMsgpack(jsvalue.Object{{"type", int64(t)}, {"data", data}, {"uid", a.uid}, {"nsp", a.nsp.Name()}})
 }
 
-func (a *StreamsAdapter) publishTo(ctx context.Context, channel string, t int, data ordered) error {
+func (a *StreamsAdapter) publishTo(ctx context.Context, channel string, t int, data jsvalue.Object) error {
 	msg, err := a.encodePubSub(t, data)
 	if err != nil {
 		return err
@@ -113,7 +114,7 @@ func (a *StreamsAdapter) publishTo(ctx context.Context, channel string, t int, d
 }
 
 // appendBackground appends to the stream for a caller with no error to return.
-func (a *StreamsAdapter) appendBackground(t int, data ordered) {
+func (a *StreamsAdapter) appendBackground(t int, data jsvalue.Object) {
 	ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
 	defer cancel()
 	if _, err := a.xadd(ctx, t, data); err != nil {
