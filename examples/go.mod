@@ -12,15 +12,19 @@ replace github.com/gosockio/gosockio/socketio => ../socketio
 
 replace github.com/gosockio/gosockio/client => ../client
 
+replace github.com/gosockio/gosockio/admin => ../admin
+
 require (
 	github.com/coder/websocket v1.8.15
 	github.com/gin-gonic/gin v1.12.0
 	github.com/go-chi/chi/v5 v5.5.0
+	github.com/gosockio/gosockio/admin v0.0.0-00010101000000-000000000000
 	github.com/gosockio/gosockio/engineio v0.0.0-00010101000000-000000000000
 	github.com/gosockio/gosockio/socketio v0.0.0-00010101000000-000000000000
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/prometheus/client_golang v1.23.2
 	go.uber.org/goleak v1.3.0
+	golang.org/x/crypto v0.53.0
 )
 
 require (
@@ -59,7 +63,6 @@ require (
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
 	golang.org/x/arch v0.22.0 // indirect
-	golang.org/x/crypto v0.53.0 // indirect
 	golang.org/x/net v0.56.0 // indirect
 	golang.org/x/sys v0.46.0 // indirect
 	golang.org/x/text v0.40.0 // indirect

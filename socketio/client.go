@@ -53,6 +53,10 @@ func (srv *Server) ServeConn(conn EngineConn) {
 	}
 	conn.OnMessage(c.onMessage)
 	conn.OnClose(c.onClose)
+	if u, ok := conn.(upgrader); ok {
+		u.OnUpgrade(c.onUpgrade)
+	}
+	srv.notifyConnOpened(conn)
 	if d := srv.opts.ConnectTimeout; d > 0 {
 		c.mu.Lock()
 		// Owned by the client: stopped on the first namespace connection or on close.
@@ -299,8 +303,15 @@ func (c *client) send(frames []parser.Frame, opts adapter.DeliverOptions) {
 // disconnectAll disconnects every socket of the client then closes the connection.
 // Node: client._disconnect.
 func (c *client) disconnectAll() {
-	for _, s := range c.sockets() {
+	socks := c.sockets()
+	for _, s := range socks {
 		s.Disconnect(false)
+	}
+	// A socket whose connection handlers are still running holds its frames (CONNECT
+	// first): they go to the engine before the close, which drains its queue, so the
+	// client sees CONNECT, what the handlers sent and DISCONNECT, as from Node.
+	for _, s := range socks {
+		s.release()
 	}
 	c.close()
 }
@@ -326,6 +337,7 @@ func (c *client) onClose(reason string, cause error) {
 	c.mu.Unlock()
 	c.log.Debug("socket.io: client closed", "reason", reason, "cause", cause)
 	c.stopAttachTimer()
+	c.srv.notifyConnClosed(c.conn, reason)
 	for _, s := range c.sockets() {
 		s.onClose(reason)
 	}

@@ -2,7 +2,11 @@ package socketio_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -108,4 +112,49 @@ func TestServerClose(t *testing.T) {
 	expectClosed(t, idle)
 	late := dial(t, srv, 4)
 	expectClosed(t, late)
+}
+
+// A Disconnect(true) inside the connection handler sends what the handler sent first:
+// the client gets CONNECT, the event and DISCONNECT, then the engine's close, as from
+// Node (the frames held while the handlers run used to be dropped with the close).
+func TestDisconnectInConnectionHandlerSendsHeldFrames(t *testing.T) {
+	srv, _ := newServer(t, nil)
+	srv.OnConnection(func(s *socketio.Socket) {
+		s.Emit("hi", 1)
+		s.Disconnect(true)
+	})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	base := ts.URL + "/socket.io/?EIO=4&transport=polling"
+	get := func(url string) string {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Error(err)
+			return ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	open := get(base)
+	i := strings.Index(open, `"sid":"`)
+	if i < 0 {
+		t.Fatalf("open = %q", open)
+	}
+	sid := open[i+7 : i+7+strings.Index(open[i+7:], `"`)]
+	got := make(chan string, 1)
+	go func() { got <- get(base + "&sid=" + sid) }() // a GET waiting when the handler runs
+	resp, err := http.Post(base+"&sid="+sid, "text/plain", strings.NewReader("40"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	body := <-got
+	parts := strings.Split(body, "\x1e")
+	if len(parts) != 3 || !strings.HasPrefix(parts[0], `40{"sid":`) || parts[1] != `42["hi",1]` || parts[2] != "41" {
+		t.Fatalf("GET = %q, want CONNECT, 42[\"hi\",1] and 41", body)
+	}
+	if last := get(base + "&sid=" + sid); last != "1" {
+		t.Fatalf("next GET = %q, want the close packet 1", last)
+	}
 }

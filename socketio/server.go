@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gosockio/gosockio/engineio"
 	"github.com/gosockio/gosockio/parser"
@@ -39,7 +40,8 @@ type Server struct {
 	onNewNsp []func(*Namespace)        // guarded by mu
 	closed   bool                      // guarded by mu
 
-	stats serverStats // counters read by Stats
+	stats     serverStats                 // counters read by Stats
+	observers atomic.Pointer[[]*Observer] // see Observe; written under mu
 }
 
 type parentEntry struct {

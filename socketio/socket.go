@@ -51,6 +51,9 @@ type Socket struct {
 	missed   []*parser.Packet       // recovered packets to replay; connection path only
 	holding  bool                   // queue sends in held until release; guarded by mu
 	held     []heldFrames           // guarded by mu
+	// releaseMu makes release exclusive, so two goroutines releasing held frames (the
+	// connection path and a Disconnect from elsewhere) cannot interleave their batches.
+	releaseMu sync.Mutex
 }
 
 type heldFrames struct {
@@ -128,6 +131,7 @@ func (s *Socket) SetData(v any) {
 	s.mu.Lock()
 	s.data = v
 	s.mu.Unlock()
+	s.notifyDataSet()
 }
 
 // Rooms returns the rooms the socket is in, its own id included. Node: socket.rooms.
@@ -144,13 +148,21 @@ func (s *Socket) Join(rooms ...string) {
 	s.mu.Lock()
 	closed := s.state == stateClosed
 	s.mu.Unlock()
-	if !closed && len(rooms) > 0 {
+	switch {
+	case closed || len(rooms) == 0:
+	case s.nsp.srv.observed():
+		s.joinObserved(rooms)
+	default:
 		s.nsp.adapter.AddAll(s.id, rooms)
 	}
 }
 
 // Leave removes the socket from rooms. Node: socket.leave.
 func (s *Socket) Leave(rooms ...string) {
+	if s.nsp.srv.observed() {
+		s.leaveObserved(rooms)
+		return
+	}
 	for _, r := range rooms {
 		s.nsp.adapter.Del(s.id, r)
 	}
@@ -548,6 +560,8 @@ func (s *Socket) sendFrames(frames []parser.Frame, opts adapter.DeliverOptions) 
 // release sends the held frames in order, then stops holding. Sends that arrive while
 // a batch is being written are held and go out in the next batch, keeping the order.
 func (s *Socket) release() {
+	s.releaseMu.Lock()
+	defer s.releaseMu.Unlock()
 	for {
 		s.mu.Lock()
 		batch := s.held
@@ -770,7 +784,12 @@ func (s *Socket) cleanup() {
 	s.mu.Lock()
 	s.state = stateClosed
 	s.mu.Unlock()
+	var rooms []string
+	if s.nsp.srv.observed() {
+		rooms = s.nsp.adapter.SocketRooms(s.id)
+	}
 	s.nsp.adapter.DelAll(s.id)
+	s.nsp.srv.notifyRooms(s.nsp, s.id, false, rooms)
 	s.nsp.remove(s)
 }
 
