@@ -4,6 +4,7 @@
 # normal test command runs only the seed corpora.
 #   conformance/scripts/fuzz-all.sh            # 10 minutes each
 #   FUZZTIME=30s conformance/scripts/fuzz-all.sh
+#   FUZZPARALLEL=1 conformance/scripts/fuzz-all.sh   # one fuzz worker (leaves a core free)
 # A crasher is written by go test under the package's testdata/fuzz/<Target>/: commit it
 # with the fix.
 set -u
@@ -17,7 +18,7 @@ while IFS= read -r line; do
   dir=$(dirname "$file")
   log=$(mktemp)
   echo "== $dir $target ($FUZZTIME)" >&2
-  if (cd "$dir" && go test -run='^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" .) >"$log" 2>&1; then
+  if (cd "$dir" && go test -run='^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" ${FUZZPARALLEL:+-parallel=$FUZZPARALLEL} .) >"$log" 2>&1; then
     result=ok
   else
     result=FAIL; status=1

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strconv"
 	"sync"
 
@@ -26,8 +27,10 @@ type wsClient struct {
 	done   chan struct{}
 }
 
-func dialClient(ctx context.Context, url string, onEvent func([]json.RawMessage)) (*wsClient, error) {
-	ws, _, err := websocket.Dial(ctx, url, nil)
+// dialClient connects to url with hc (the run's own client, so that the dial
+// bookkeeping of its Transport goes away with the run).
+func dialClient(ctx context.Context, hc *http.Client, url string, onEvent func([]json.RawMessage)) (*wsClient, error) {
+	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: hc})
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@
 // to every socket of "/" (io.Emit, the sender included), pingInterval 25 s.
 //
 //	benchserver -addr 127.0.0.1:4190 [-pprof 127.0.0.1:6060] [-engine]
+//	benchserver -addr 127.0.0.1:4191 -redis 127.0.0.1:6379 -redis-key bench-1
 //
 // SIGUSR2 runs debug.FreeOSMemory (a full GC that returns memory to the OS, as
 // sioload connect -gcsignal expects); SIGTERM or SIGINT closes every connection
@@ -14,6 +15,13 @@
 // 40{"sid":"<engine id>"} on the same connection, so that sioload connect can
 // measure the engine's own cost per idle WebSocket connection. The other
 // scenarios need the socketio layer.
+//
+// With -redis it joins a cluster: the socketio server uses the Redis adapter
+// (adapter/redis, default options) on the Redis at that address, with channel prefix
+// -redis-key (default "socket.io"), so that a "bcast" sent to any server of the
+// cluster reaches the sockets of all of them, as with Node's @socket.io/redis-adapter
+// (conformance/node/bench-cluster-node.js is the Node counterpart;
+// conformance/scripts/bench-cluster.sh measures both).
 package main
 
 import (
@@ -37,6 +45,8 @@ type config struct {
 	addr   string // -addr: listen address of the socket.io server
 	pprof  string // -pprof: listen address of net/http/pprof, "" = off
 	engine bool   // -engine: bare engine.io server (connect/idle scenarios only)
+	redis  string // -redis: Redis address (host:port) of the cluster, "" = a lone server
+	key    string // -redis-key: channel prefix of the Redis adapter
 }
 
 func main() {
@@ -44,6 +54,8 @@ func main() {
 	flag.StringVar(&cfg.addr, "addr", "127.0.0.1:4190", "listen address (host:port)")
 	flag.StringVar(&cfg.pprof, "pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); empty = off")
 	flag.BoolVar(&cfg.engine, "engine", false, "serve a bare engine.io server that only answers socket.io CONNECT (for idle-memory runs)")
+	flag.StringVar(&cfg.redis, "redis", "", "join a cluster through the Redis adapter on this Redis (host:port); empty = a lone server")
+	flag.StringVar(&cfg.key, "redis-key", "socket.io", "channel prefix of the Redis adapter (with -redis)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -71,10 +83,13 @@ func run(ctx context.Context, cfg config, stdout io.Writer, gc <-chan os.Signal)
 		h   handler
 		err error
 	)
-	if cfg.engine {
+	switch {
+	case cfg.engine && cfg.redis != "":
+		return errors.New("-engine and -redis exclude each other (a bare engine has no adapter)")
+	case cfg.engine:
 		h, err = newEngineHandler()
-	} else {
-		h, err = newSocketHandler()
+	default:
+		h, err = newSocketHandler(cfg.redis, cfg.key)
 	}
 	if err != nil {
 		return err
@@ -108,6 +123,8 @@ func run(ctx context.Context, cfg config, stdout io.Writer, gc <-chan os.Signal)
 	mode := "socket.io"
 	if cfg.engine {
 		mode = "engine.io (-engine)"
+	} else if cfg.redis != "" {
+		mode = "socket.io (Redis adapter on " + cfg.redis + ", key " + cfg.key + ")"
 	}
 	fmt.Fprintf(stdout, "%s listening on http://%s/socket.io/\n", mode, ln.Addr())
 

@@ -39,6 +39,20 @@ type conn struct {
 	pingers sync.WaitGroup
 }
 
+// wsURLs turns the comma-separated -url bases and -path into WebSocket handshake
+// addresses.
+func wsURLs(bases, path string, eio int) ([]string, error) {
+	var out []string
+	for _, b := range strings.Split(bases, ",") {
+		u, err := wsURL(strings.TrimSpace(b), path, eio)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
 // wsURL turns the -url base and -path into the WebSocket handshake address.
 func wsURL(base, path string, eio int) (string, error) {
 	u, err := url.Parse(base)

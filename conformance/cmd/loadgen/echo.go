@@ -16,6 +16,26 @@ func runEcho(ctx context.Context, r *runner, rep *report) error {
 	})
 	defer closeAll(conns)
 	rep.Failed = failed
+	echoLoops(ctx, r, rep, conns)
+	return nil
+}
+
+// echoCaller is one client of the echo scenario, over either transport.
+type echoCaller interface {
+	comparable
+	call(ctx context.Context, event string, args ...[]byte) ([]json.RawMessage, error)
+	strayAcks() int64 // acks for an id not waited on (answered twice, or after -timeout)
+}
+
+func (c *conn) strayAcks() int64     { return c.stray.Load() }
+func (c *pollConn) strayAcks() int64 { return c.stray.Load() }
+
+// echoLoops runs one closed loop of echo calls with an ack per connected client (nil
+// entries failed to connect) until -count calls, -d or ctx, and fills rep. Every ack must
+// carry the call's own sender id and sequence number (else bad), arrive within -timeout
+// (else lost) and arrive once (else a stray ack, counted as duplicate).
+func echoLoops[C echoCaller](ctx context.Context, r *runner, rep *report, conns []C) {
+	var none C
 	var (
 		wg               sync.WaitGroup
 		mu               sync.Mutex
@@ -23,8 +43,7 @@ func runEcho(ctx context.Context, r *runner, rep *report) error {
 		sent, acks, lost atomic.Int64
 		bad, errs        atomic.Int64
 	)
-	start := time.Now()
-	since := start.Add(r.cfg.warmup)
+	since := time.Now().Add(r.cfg.warmup)
 	var stop <-chan time.Time
 	if r.cfg.d > 0 {
 		t := time.NewTimer(r.cfg.d)
@@ -33,12 +52,12 @@ func runEcho(ctx context.Context, r *runner, rep *report) error {
 	}
 	stopped := make(chan struct{})
 	for i, c := range conns {
-		if c == nil {
+		if c == none {
 			continue
 		}
 		rep.Connected++
 		wg.Add(1)
-		// Ends at -count calls, when stopped closes, or ctx ends; runEcho waits for it.
+		// Ends at -count calls, when stopped closes, or ctx ends; echoLoops waits for it.
 		go func() {
 			defer wg.Done()
 			var mine []int64
@@ -95,12 +114,11 @@ func runEcho(ctx context.Context, r *runner, rep *report) error {
 	window := time.Since(since).Seconds()
 	var stray int64
 	for _, c := range conns {
-		if c != nil {
-			stray += c.stray.Load()
+		if c != none {
+			stray += c.strayAcks()
 		}
 	}
 	rep.Sent, rep.Acks, rep.Lost, rep.Bad, rep.Errors, rep.Dup = sent.Load(), acks.Load(), lost.Load(), bad.Load(), errs.Load(), stray
 	rep.AcksPerS = rate(int64(len(lat)), window)
 	rep.setLatency(lat)
-	return nil
 }

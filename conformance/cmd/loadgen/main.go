@@ -5,7 +5,11 @@
 // handshake) and speaks the protocol itself, so every server pays the same client
 // cost.
 //
-//	loadgen <connect|echo|broadcast|rooms> -url http://HOST:PORT [flags]
+//	loadgen <connect|echo|broadcast|rooms> -url http://HOST:PORT[,http://HOST2:PORT2...] [flags]
+//
+// With several comma-separated URLs (the servers of one cluster), connection i goes
+// to URL i mod K: the clients are spread evenly, and in broadcast the sender
+// (connection -n) is on server -n mod K while the receivers are on all of them.
 //
 // Scenarios:
 //
@@ -21,6 +25,14 @@
 //     for -d or -count messages, and the server re-emits each to every socket (the
 //     sender included, so n+1 copies). Reports delivered_per_s and lat_* (send to
 //     delivery).
+//   - idle: opens -n WebSocket connections (EIO 4) from the -source addresses
+//     (several 127.0.0.x for more than ~28k connections to one server port), writes
+//     {"connected":N,"failed":F} to the -ready file, and holds them idle (answering
+//     pings) for -hold, or until SIGTERM/SIGINT if -hold is 0. A connection the
+//     server drops during the hold fails the run. See idle.go.
+//   - echo with -transport polling: the same closed loop over HTTP long-polling
+//     (EIO 4 handshake over polling, POSTs for the client's packets, one GET loop
+//     per client). See polling.go.
 //   - rooms: -n clients spread over -rooms rooms (client i joins room "room-<i mod
 //     K>"); the first client of each room emits `room` at -rate msg/s for -d or
 //     -count messages. Every client must receive exactly its own room's messages;
@@ -68,6 +80,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -78,7 +91,7 @@ import (
 // config holds the command-line flags.
 type config struct {
 	scenario string
-	url      string        // -url: server base URL
+	url      string        // -url: server base URL(s), comma-separated
 	path     string        // -path
 	eio      int           // -eio: 4 (default) or 3
 	n        int           // -n: clients / receivers
@@ -94,6 +107,11 @@ type config struct {
 	timeout  time.Duration // -timeout: per handshake / ack / join
 	pid      int           // -pid: server process to sample
 	quiet    bool          // -q
+
+	transport string   // -transport: websocket (default) or polling (echo only)
+	source    string   // -source: comma-separated local addresses to dial from (idle, polling)
+	sources   []net.IP // parsed -source
+	ready     string   // -ready: file the idle scenario writes once connected
 }
 
 func main() {
@@ -103,7 +121,7 @@ func main() {
 	os.Exit(code)
 }
 
-const usage = "usage: loadgen <connect|echo|broadcast|rooms> -url http://HOST:PORT [flags]"
+const usage = "usage: loadgen <connect|echo|broadcast|rooms|idle> -url http://HOST:PORT [flags]"
 
 func parse(args []string, stderr io.Writer) (config, error) {
 	var cfg config
@@ -113,7 +131,7 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	cfg.scenario = args[0]
 	fs := flag.NewFlagSet("loadgen "+cfg.scenario, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.url, "url", "", "server base URL (http, https, ws or wss); required")
+	fs.StringVar(&cfg.url, "url", "", "server base URL (http, https, ws or wss), or several comma-separated (connection i goes to URL i mod K); required")
 	fs.StringVar(&cfg.path, "path", "/socket.io/", "server path")
 	fs.IntVar(&cfg.eio, "eio", 4, "Engine.IO protocol: 4 (socket.io v3/v4 servers) or 3 (v2 servers)")
 	fs.IntVar(&cfg.n, "n", 100, "clients (receivers for broadcast)")
@@ -129,6 +147,9 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "limit per handshake, ack and join")
 	fs.IntVar(&cfg.pid, "pid", 0, "server process id: report its VmRSS and CPU time (Linux /proc)")
 	fs.BoolVar(&cfg.quiet, "q", false, "no progress or error lines on stderr")
+	fs.StringVar(&cfg.transport, "transport", "websocket", "echo: websocket or polling (HTTP long-polling, EIO 4)")
+	fs.StringVar(&cfg.source, "source", "", "idle, polling: comma-separated local IPs to dial from, round-robin (e.g. 127.0.0.1,127.0.0.2)")
+	fs.StringVar(&cfg.ready, "ready", "", "idle: write {\"connected\":N,\"failed\":F} to this file once the connections are open")
 	if err := fs.Parse(args[1:]); err != nil {
 		return cfg, err
 	}
@@ -143,15 +164,15 @@ func parse(args []string, stderr io.Writer) (config, error) {
 		return cfg, errors.New("-n and -c must be at least 1")
 	case cfg.rate <= 0:
 		return cfg, errors.New("-rate must be positive")
-	case cfg.d <= 0 && cfg.count <= 0 && cfg.scenario != "connect":
+	case cfg.d <= 0 && cfg.count <= 0 && cfg.scenario != "connect" && cfg.scenario != "idle":
 		return cfg, errors.New("set -d or -count (both zero would never stop)")
 	case cfg.scenario == "rooms" && (cfg.rooms < 1 || cfg.rooms > cfg.n):
 		return cfg, fmt.Errorf("-rooms %d: use 1..-n (%d) so that every room has a sender", cfg.rooms, cfg.n)
 	}
-	if _, err := wsURL(cfg.url, cfg.path, cfg.eio); err != nil {
+	if _, err := wsURLs(cfg.url, cfg.path, cfg.eio); err != nil {
 		return cfg, err
 	}
-	return cfg, nil
+	return cfg, checkTransport(&cfg)
 }
 
 // run executes one scenario and returns the exit code: 0 pass, 1 fault found or run
@@ -170,6 +191,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		scen = runConnect
 	case "echo":
 		scen = runEcho
+		if cfg.transport == "polling" {
+			scen = runPollingEcho
+		}
+	case "idle":
+		scen = runIdle
 	case "broadcast":
 		scen = runBroadcast
 	case "rooms":

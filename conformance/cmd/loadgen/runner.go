@@ -15,7 +15,7 @@ import (
 // error log (the first few errors of each kind go to stderr unless -q).
 type runner struct {
 	cfg    config
-	addr   string
+	addrs  []string // WebSocket addresses; connection i dials addrs[i mod len]
 	pad    string
 	stderr io.Writer
 
@@ -24,8 +24,8 @@ type runner struct {
 }
 
 func newRunner(cfg config, stderr io.Writer) *runner {
-	addr, _ := wsURL(cfg.url, cfg.path, cfg.eio) // checked by parse
-	return &runner{cfg: cfg, addr: addr, pad: strings.Repeat("x", max(cfg.payload, 0)), stderr: stderr,
+	addrs, _ := wsURLs(cfg.url, cfg.path, cfg.eio) // checked by parse
+	return &runner{cfg: cfg, addrs: addrs, pad: strings.Repeat("x", max(cfg.payload, 0)), stderr: stderr,
 		logged: map[string]int{}}
 }
 
@@ -80,7 +80,7 @@ func (r *runner) connectAll(ctx context.Context, n int, handler func(i int) func
 			hctx, cancel := context.WithTimeout(ctx, r.cfg.timeout)
 			defer cancel()
 			t0 := time.Now()
-			c, err := dial(hctx, r.addr, r.cfg.eio, handler(i))
+			c, err := dial(hctx, r.addrs[i%len(r.addrs)], r.cfg.eio, handler(i))
 			if err != nil {
 				nf.Add(1)
 				r.logf("connect", "connection %d: %v", i, err)

@@ -1,0 +1,410 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// recordSep separates Engine.IO 4 packets in a polling body.
+const recordSep = '\x1e'
+
+// pollURL turns a -url base and -path into the polling address (without sid).
+func pollURL(base, path string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", fmt.Errorf("loadgen: -url %q: %w", base, err)
+	}
+	switch u.Scheme {
+	case "http", "ws":
+		u.Scheme = "http"
+	case "https", "wss":
+		u.Scheme = "https"
+	default:
+		return "", fmt.Errorf("loadgen: -url %q: scheme must be http, https, ws or wss", base)
+	}
+	u.Path = path
+	u.RawQuery = "EIO=4&transport=polling"
+	return u.String(), nil
+}
+
+// pollConn is one socket.io client on namespace "/" over Engine.IO 4 HTTP
+// long-polling: a handshake GET, then one goroutine that keeps a GET pending for
+// the server's packets and one that POSTs the client's packets, one POST at a time
+// (engine.io answers overlapping POSTs with an error), batching what queued up
+// meanwhile.
+type pollConn struct {
+	client *http.Client
+	addr   string // polling address with the session id
+
+	mu     sync.Mutex
+	out    [][]byte                          // guarded by mu: packets waiting for the next POST
+	acks   map[uint64]chan []json.RawMessage // guarded by mu
+	nextID uint64                            // guarded by mu
+	ended  bool                              // guarded by mu: no more acks will come
+	err    error                             // guarded by mu: why the session ended
+
+	wake      chan struct{} // capacity 1: out has packets
+	connected chan struct{} // closed when the socket.io CONNECT arrives
+	connOnce  sync.Once
+	stray     atomic.Int64 // acks for an id not waited on
+
+	life     context.Context // ends the pending GET and POST
+	cancel   context.CancelFunc
+	quit     chan struct{} // closed by close: the writer stops
+	quitOnce sync.Once
+	getDone  chan struct{} // closed when the GET loop returns
+	postDone chan struct{} // closed when the writer returns
+}
+
+// dialPolling runs the Engine.IO handshake over polling, sends the socket.io
+// CONNECT for "/" and returns once the server's CONNECT has arrived.
+func dialPolling(ctx context.Context, client *http.Client, addr string) (*pollConn, error) {
+	body, err := pollGet(ctx, client, addr)
+	if err != nil {
+		return nil, fmt.Errorf("loadgen: polling handshake: %w", err)
+	}
+	first, _, _ := bytes.Cut(body, []byte{recordSep})
+	if len(first) == 0 || first[0] != '0' {
+		return nil, fmt.Errorf("loadgen: expected the Engine.IO open packet (0{...}), got %q", trunc(body))
+	}
+	var hs struct {
+		SID string `json:"sid"`
+	}
+	if err := json.Unmarshal(first[1:], &hs); err != nil || hs.SID == "" {
+		return nil, fmt.Errorf("loadgen: open packet %q has no sid (%v)", trunc(first), err)
+	}
+	life, cancel := context.WithCancel(context.Background())
+	c := &pollConn{client: client, addr: addr + "&sid=" + url.QueryEscape(hs.SID),
+		acks: map[uint64]chan []json.RawMessage{}, wake: make(chan struct{}, 1),
+		connected: make(chan struct{}), life: life, cancel: cancel, quit: make(chan struct{}),
+		getDone: make(chan struct{}), postDone: make(chan struct{})}
+	// Both stopped by close (quit, then cancel); close waits on getDone and postDone.
+	go c.getLoop()
+	go c.postLoop()
+	c.send([]byte("40"))
+	select {
+	case <-c.connected:
+		return c, nil
+	case <-c.getDone:
+		select {
+		case <-c.connected: // CONNECT arrived, then the session ended: the caller sees the end
+			return c, nil
+		default:
+		}
+		err = c.reason()
+	case <-ctx.Done():
+		err = fmt.Errorf("loadgen: waiting for CONNECT over polling: %w", ctx.Err())
+	}
+	c.close()
+	return nil, err
+}
+
+// pollGet runs one GET and returns its body; any status but 200 is an error.
+func pollGet(ctx context.Context, client *http.Client, addr string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, addr, nil)
+	if err != nil {
+		return nil, err
+	}
+	return pollDo(client, req)
+}
+
+func pollDo(client *http.Client, req *http.Request) ([]byte, error) {
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: HTTP %d: %s", req.Method, resp.StatusCode, trunc(body))
+	}
+	return body, nil
+}
+
+// end records why the session ended (the first reason wins), fails the waiting
+// calls and stops both loops.
+func (c *pollConn) end(err error) {
+	c.mu.Lock()
+	if c.err == nil {
+		c.err = err
+	}
+	c.ended = true
+	for id, ch := range c.acks {
+		close(ch)
+		delete(c.acks, id)
+	}
+	c.mu.Unlock()
+	c.cancel()
+}
+
+func (c *pollConn) reason() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil {
+		return errClosed
+	}
+	return c.err
+}
+
+// getLoop keeps one GET pending and handles the packets of each response.
+func (c *pollConn) getLoop() {
+	defer close(c.getDone)
+	for {
+		body, err := pollGet(c.life, c.client, c.addr)
+		if err != nil {
+			c.end(fmt.Errorf("loadgen: polling GET: %w", err))
+			return
+		}
+		for len(body) > 0 {
+			var p []byte
+			p, body, _ = bytes.Cut(body, []byte{recordSep})
+			if !c.handle(p) {
+				c.end(errClosed)
+				return
+			}
+		}
+	}
+}
+
+// handle processes one Engine.IO packet; false means the session is over.
+func (c *pollConn) handle(p []byte) bool {
+	if len(p) == 0 {
+		return true
+	}
+	switch p[0] {
+	case '2': // ping
+		c.send([]byte("3"))
+	case '1': // close
+		return false
+	case '4':
+		if len(p) < 2 {
+			return true
+		}
+		switch p[1] {
+		case '0': // CONNECT
+			c.connOnce.Do(func() { close(c.connected) })
+		case '4': // CONNECT_ERROR
+			c.end(fmt.Errorf("loadgen: server refused namespace \"/\": %s", trunc(p)))
+			return false
+		case '3':
+			c.handleAck(p[2:])
+		case '1': // DISCONNECT
+			return false
+		}
+	}
+	return true
+}
+
+func (c *pollConn) handleAck(b []byte) {
+	id, ok, body := splitID(b)
+	if !ok {
+		return
+	}
+	var arr []json.RawMessage
+	if err := json.Unmarshal(body, &arr); err != nil {
+		arr = nil
+	}
+	c.mu.Lock()
+	ch := c.acks[id]
+	delete(c.acks, id)
+	c.mu.Unlock()
+	if ch != nil {
+		ch <- arr
+	} else {
+		c.stray.Add(1)
+	}
+}
+
+// send queues one packet for the next POST.
+func (c *pollConn) send(p []byte) {
+	c.mu.Lock()
+	c.out = append(c.out, p)
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// postLoop POSTs the queued packets, one request at a time.
+func (c *pollConn) postLoop() {
+	defer close(c.postDone)
+	for {
+		select {
+		case <-c.wake:
+		case <-c.quit:
+			return
+		case <-c.life.Done():
+			return
+		}
+		c.mu.Lock()
+		batch := c.out
+		c.out = nil
+		c.mu.Unlock()
+		if len(batch) == 0 {
+			continue
+		}
+		if err := c.post(c.life, bytes.Join(batch, []byte{recordSep})); err != nil {
+			c.end(fmt.Errorf("loadgen: polling POST: %w", err))
+			return
+		}
+	}
+}
+
+func (c *pollConn) post(ctx context.Context, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.addr, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
+	resp, err := pollDo(c.client, req)
+	if err != nil {
+		return err
+	}
+	if string(resp) != "ok" {
+		return fmt.Errorf("POST answered %q, want ok", trunc(resp))
+	}
+	return nil
+}
+
+// call sends an event with an ack id and waits for the ack's arguments until ctx
+// ends.
+func (c *pollConn) call(ctx context.Context, event string, args ...[]byte) ([]json.RawMessage, error) {
+	ch := make(chan []json.RawMessage, 1)
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return nil, errClosed
+	}
+	id := c.nextID
+	c.nextID++
+	c.acks[id] = ch
+	c.mu.Unlock()
+	c.send(encode(strconv.FormatUint(id, 10), event, args...))
+	select {
+	case a, ok := <-ch:
+		if !ok {
+			return nil, errClosed
+		}
+		return a, nil
+	case <-ctx.Done():
+		c.mu.Lock()
+		delete(c.acks, id)
+		c.mu.Unlock()
+		return nil, ctx.Err()
+	}
+}
+
+// close sends the Engine.IO close packet (so that the server drops the session at
+// once), ends both loops and waits for them.
+func (c *pollConn) close() {
+	c.quitOnce.Do(func() {
+		close(c.quit)
+		<-c.postDone
+		c.mu.Lock()
+		live := !c.ended
+		c.mu.Unlock()
+		if live {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_ = c.post(ctx, []byte("1"))
+			cancel()
+		}
+		c.end(errClosed)
+	})
+	<-c.getDone
+}
+
+// pollClients makes the HTTP client of every polling connection: one transport per
+// -source address (or one without -source), each keeping up to two idle
+// connections per client for reuse (its GET and its POST).
+func (r *runner) pollClients(n int) (clients []*http.Client, closeIdle func()) {
+	k := max(len(r.cfg.sources), 1)
+	per := 2*(n/k+1) + 8
+	var trs []*http.Transport
+	for i := range k {
+		tr := httpTransport(r.sourceDialer(i), per)
+		trs = append(trs, tr)
+		clients = append(clients, &http.Client{Transport: tr})
+	}
+	return clients, func() {
+		for _, tr := range trs {
+			tr.CloseIdleConnections()
+		}
+	}
+}
+
+// pollAddrs returns the polling address of each -url base.
+func (r *runner) pollAddrs() ([]string, error) {
+	var out []string
+	for _, b := range splitURLs(r.cfg.url) {
+		a, err := pollURL(b, r.cfg.path)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// connectPolling opens n polling connections, at most -c handshakes at a time;
+// connection i goes to -url i mod K from -source i mod S. Failed connections are
+// nil in the result.
+func (r *runner) connectPolling(ctx context.Context, n int, clients []*http.Client, addrs []string) ([]*pollConn, int64) {
+	conns := make([]*pollConn, n)
+	var (
+		wg  sync.WaitGroup
+		nf  atomic.Int64
+		sem = make(chan struct{}, r.cfg.c)
+	)
+	for i := range n {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			nf.Add(int64(n - i))
+			wg.Wait()
+			return conns, nf.Load()
+		}
+		wg.Add(1)
+		// Ends after one handshake (bounded by -timeout); connectPolling waits for it.
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			hctx, cancel := context.WithTimeout(ctx, r.cfg.timeout)
+			defer cancel()
+			c, err := dialPolling(hctx, clients[i%len(clients)], addrs[i%len(addrs)])
+			if err != nil {
+				nf.Add(1)
+				r.logf("connect", "connection %d: %v", i, err)
+				return
+			}
+			conns[i] = c
+		}()
+	}
+	wg.Wait()
+	return conns, nf.Load()
+}
+
+// closePolling closes every connection, in parallel.
+func closePolling(conns []*pollConn) {
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		if c != nil {
+			wg.Add(1)
+			// Ends when c's loops have; closePolling waits for it.
+			go func() { defer wg.Done(); c.close() }()
+		}
+	}
+	wg.Wait()
+}
