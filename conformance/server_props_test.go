@@ -82,7 +82,11 @@ func TestServerPropertiesCatchBrokenServers(t *testing.T) {
 			if !r.Failed() {
 				t.Fatalf("the property passed against a broken server; log:\n%s", r.log())
 			}
-			if !strings.Contains(r.log(), "[rapid] failed") || !strings.Contains(r.log(), tc.want) {
+			// A fault that shows only under some timings (a second ack that may arrive
+			// after the check) can be caught and then not reproduced while rapid shrinks:
+			// rapid then says "flaky test", still with the failure it saw.
+			caught := strings.Contains(r.log(), "[rapid] failed") || strings.Contains(r.log(), "[rapid] flaky test")
+			if !caught || !strings.Contains(r.log(), tc.want) {
 				t.Fatalf("the property failed, but not through rapid with %q:\n%s", tc.want, r.log())
 			}
 		})
