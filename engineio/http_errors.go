@@ -39,8 +39,26 @@ func writeError(w http.ResponseWriter, e *httpError) {
 	_, _ = w.Write([]byte(body))
 }
 
+// writeUpgradeError refuses a WebSocket upgrade request as Node's abortUpgrade does: always
+// 400 Bad Request, the message as a text/html body, no other headers (no CORS headers:
+// Node writes this answer straight to the socket), and the connection closed.
+func writeUpgradeError(w http.ResponseWriter, e *httpError) {
+	h := w.Header()
+	clear(h)
+	h.Set("Connection", "close")
+	h.Set("Content-Type", "text/html")
+	h.Set("Content-Length", strconv.Itoa(len(e.message)))
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = w.Write([]byte(e.message))
+}
+
 // reject answers a request with e and logs why (Node: the "connection_error" event).
+// A WebSocket upgrade request gets Node's upgrade refusal, any other the JSON answer.
 func (s *Server) reject(w http.ResponseWriter, r *http.Request, e *httpError, args ...any) {
 	s.debug("request refused", append([]any{"component", "engine", "code", e.code, "message", e.message, "method", r.Method, "url", r.URL.String()}, args...)...)
+	if isWebSocketRequest(r) {
+		writeUpgradeError(w, e)
+		return
+	}
 	writeError(w, e)
 }

@@ -69,8 +69,11 @@ func TestAllowRequest(t *testing.T) {
 		return nil
 	}})
 	wantError(t, e.get("EIO=4&transport=polling"), 403, `{"code":4,"message":"Thou shall not pass"}`)
-	if _, res, err := e.dial("EIO=4&transport=websocket"); err == nil || res.StatusCode != 403 {
-		t.Fatalf("websocket: %v", err)
+	// As in Node, AllowRequest runs before the handshake checks the protocol revision.
+	wantError(t, e.get("EIO=9&transport=polling"), 403, `{"code":4,"message":"Thou shall not pass"}`)
+	// A refused upgrade is answered as Node's abortUpgrade does: 400, the message as text/html.
+	if _, res, err := e.dial("EIO=4&transport=websocket"); err == nil || res.StatusCode != 400 || res.Header.Get("Content-Type") != "text/html" {
+		t.Fatalf("websocket: %v %v", err, res)
 	}
 	if r := e.do("GET", "EIO=4&transport=polling", "", "", "X-Token", "ok"); r.status != 200 {
 		t.Fatalf("allowed: %d", r.status)

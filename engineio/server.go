@@ -143,10 +143,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			protocol = ProtocolV3
 		}
 	}
-	if protocol == 0 {
-		s.reject(w, r, errUnsupportedProtocol, "EIO", q.Get("EIO"))
-		return
-	}
 	jsonpIdx := -1
 	if q.Has("j") {
 		n, err := strconv.Atoi(q.Get("j"))
@@ -163,6 +159,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if sid := q.Get("sid"); sid != "" {
+		if protocol == 0 {
+			s.reject(w, r, errUnsupportedProtocol, "EIO", q.Get("EIO"))
+			return
+		}
 		c := s.lookup(sid)
 		if c == nil || c.expired() {
 			s.reject(w, r, errUnknownSID, "sid", sid)
@@ -204,6 +204,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.reject(w, r, forbidden(err), "reason", "AllowRequest")
 			return
 		}
+	}
+	// As in Node, the protocol revision is checked by the handshake, after AllowRequest.
+	if protocol == 0 {
+		s.reject(w, r, errUnsupportedProtocol, "EIO", q.Get("EIO"))
+		return
 	}
 	s.handshake(w, r, transport, protocol, jsonpIdx)
 }
