@@ -220,6 +220,8 @@ func DecodeMsgpack(b []byte) (any, error) {
 	return v, nil
 }
 
+// MaxDepth is the deepest nesting of arrays and maps the decoders accept; deeper input
+// is refused (a hostile message cannot exhaust the stack).
 const MaxDepth = 1000
 
 type mpDecoder struct {

@@ -33,6 +33,7 @@ type CloseError struct {
 	Reason string
 }
 
+// Error describes the close frame.
 func (e *CloseError) Error() string {
 	return fmt.Sprintf("wsserver: peer closed the websocket: status %d %q", e.Code, e.Reason)
 }
@@ -44,6 +45,7 @@ type ProtocolError struct {
 	Msg  string
 }
 
+// Error describes the violation.
 func (e *ProtocolError) Error() string {
 	return fmt.Sprintf("wsserver: websocket closed with status %d: %s", e.Code, e.Msg)
 }

@@ -17,6 +17,7 @@ type HandshakeError struct {
 	Msg    string
 }
 
+// Error describes why the handshake was refused.
 func (e *HandshakeError) Error() string {
 	return "wsserver: websocket handshake refused: " + e.Msg
 }
