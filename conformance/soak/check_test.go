@@ -14,6 +14,8 @@ const redisAddr = "127.0.0.1:6379"
 type report struct {
 	conns, windows                         int
 	sent, acked, delivered, required, lost int
+	lostGap, lostCross                     int // lost by the gap rule only; lost across nodes
+	examples                               []string
 	dups, reordered, stray, late           int
 	ackMissing, ackStray                   int
 }
@@ -143,6 +145,16 @@ func check(actors []*actor, stop time.Time) report {
 				}
 				if (need || gap) && !recv[s.seq] {
 					r.lost++
+					if !need {
+						r.lostGap++
+					}
+					if s.node != w.node {
+						r.lostCross++
+					}
+					if len(r.examples) < 10 {
+						r.examples = append(r.examples, fmt.Sprintf("room %s sender %d seq %d node %d->%d write %v before stop, acked %v later; window start %v before stop end %v cut %v leaveAck %v got %v",
+							w.room, sender, s.seq, s.node, w.node, stop.Sub(s.write), s.acked.Sub(s.write), stop.Sub(w.start), stop.Sub(end), w.cut, !w.leaveAck.IsZero(), got))
+					}
 				}
 			}
 		}

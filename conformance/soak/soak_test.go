@@ -3,7 +3,9 @@ package soak
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -26,40 +28,80 @@ type config struct {
 	conns int
 	dur   time.Duration
 	nodes int // 1, or 3 with the Redis adapter
+	// split runs each node in a child process (see child_test.go); it is also chosen
+	// when the connections need more fds than one process may hold.
+	split bool
 }
 
 // node is one socket.io server on a loopback port.
 type node struct {
-	srv  *socketio.Server
-	http *http.Server
-	url  string
-	rdb  *goredis.Client
-	done chan struct{}
+	srv    *socketio.Server
+	http   *http.Server
+	url    string
+	rdb    *goredis.Client
+	done   chan struct{}
+	served atomic.Int64 // connections accepted on "/"
 }
 
-func startNode(t *testing.T, opts *socketio.Options, rdb *goredis.Client) *node {
-	t.Helper()
+// newNode starts a node: the server side of the soak. Everything it does is asked by
+// the clients' events ("join", "leave", "bc"), so it runs the same in a child process.
+func newNode(opts *socketio.Options, rdb *goredis.Client) (*node, error) {
 	srv, err := socketio.NewServer(opts)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
+	n := &node{srv: srv, http: &http.Server{Handler: srv}, rdb: rdb, done: make(chan struct{})}
 	srv.OnConnection(func(s *socketio.Socket) {
+		n.served.Add(1)
 		s.On("join", func(room string, ack func()) { s.Join(room); ack() })
 		s.On("leave", func(room string, ack func()) { s.Leave(room); ack() })
-		s.On("bc", func(room string, sender, seq int, ack func(int)) {
-			_ = srv.To(room).Emit("m", room, sender, seq)
-			ack(seq)
+		// The ack says whether the broadcast went out: with Redis, Emit fails when the
+		// packet could not be published (then the other nodes never see it).
+		s.On("bc", func(room string, sender, seq int, ack func(int, string)) {
+			if err := srv.To(room).Emit("m", room, sender, seq); err != nil {
+				ack(seq, err.Error())
+				return
+			}
+			ack(seq, "")
 		})
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		_ = srv.Close(context.Background())
+		return nil, err
 	}
-	n := &node{srv: srv, http: &http.Server{Handler: srv}, rdb: rdb, done: make(chan struct{}),
-		url: "ws://" + ln.Addr().String() + "/socket.io/?EIO=4&transport=websocket"}
+	n.url = wsURL(ln.Addr().String())
 	// Stopped by n.stop (http.Server.Close); stop waits on n.done.
 	go func() { defer close(n.done); _ = n.http.Serve(ln) }()
-	return n
+	return n, nil
+}
+
+// newNodeRedis is a node's Redis client. Every "bc" handler publishes while it runs,
+// thousands at once on a loaded node: go-redis's default pool (10 connections per
+// CPU) makes them queue for a connection until the adapter's RequestsTimeout (5s)
+// fails the publish.
+func newNodeRedis() *goredis.Client {
+	return goredis.NewClient(&goredis.Options{Addr: redisAddr, PoolSize: 256})
+}
+
+// adapterLog shows the Redis adapter's warnings (a lost subscription loses packets).
+var adapterLog = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+func wsURL(addr string) string { return "ws://" + addr + "/socket.io/?EIO=4&transport=websocket" }
+
+// waitCluster waits until n's adapter sees want nodes.
+func (n *node) waitCluster(want int) error {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := n.srv.Adapter().ServerCount(context.Background())
+		if err == nil && c == want {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("cluster: server count %d (%v), want %d", c, err, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func (n *node) stop() {
@@ -131,56 +173,95 @@ func (a *actor) onEvent(args []json.RawMessage) {
 	a.mu.Unlock()
 }
 
-func raiseFDLimit(t *testing.T) uint64 {
+// raiseFDLimit raises the soft RLIMIT_NOFILE to the hard one and returns the limit
+// in force (err says why it could not be raised).
+func raiseFDLimit() (uint64, error) {
 	var r syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r); err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
-	r.Cur = r.Max
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &r); err != nil {
-		t.Logf("raise RLIMIT_NOFILE: %v", err)
-		_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r)
+	want := r
+	want.Cur = want.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &want); err != nil {
+		return r.Cur, fmt.Errorf("raise RLIMIT_NOFILE: %w", err)
 	}
-	return r.Cur
+	return want.Cur, nil
+}
+
+// fdMargin is the fds a process keeps for what is not a connection: Redis, listeners,
+// pipes, the runtime.
+const fdMargin = 256
+
+// fitFDs decides where the servers run and how many connections fit: in this process
+// each connection costs 2 fds (client and server end); with the servers in child
+// processes it costs 1 here and 1 in a child.
+func fitFDs(t *testing.T, cfg config) config {
+	lim, err := raiseFDLimit()
+	if err != nil {
+		t.Log(err)
+	}
+	if os.Getenv("GOSOCKIO_SOAK_SPLIT") == "1" {
+		cfg.split = true
+	}
+	if !cfg.split && uint64(cfg.conns)*2+fdMargin > lim {
+		if os.Getenv("GOSOCKIO_SOAK_SPLIT") == "0" {
+			n := int((lim - fdMargin) / 2)
+			t.Logf("RLIMIT_NOFILE is %d and GOSOCKIO_SOAK_SPLIT=0: capping %d connections to %d (2 fds each, client and server in one process)", lim, cfg.conns, n)
+			cfg.conns = n
+		} else {
+			t.Logf("RLIMIT_NOFILE is %d: %d connections need %d fds in one process; running the servers in child processes", lim, cfg.conns, cfg.conns*2+fdMargin)
+			cfg.split = true
+		}
+	}
+	if cfg.split && uint64(cfg.conns)+fdMargin > lim {
+		n := int(lim - fdMargin)
+		t.Logf("RLIMIT_NOFILE is %d: capping %d connections to %d (1 fd each in this process)", lim, cfg.conns, n)
+		cfg.conns = n
+	}
+	return cfg
 }
 
 func runSoak(t *testing.T, cfg config) {
-	// Client and server live in this process: 2 fds per connection, plus a margin for
-	// Redis, listeners and the runtime.
-	if lim := raiseFDLimit(t); uint64(cfg.conns)*2+256 > lim {
-		n := int((lim - 256) / 2)
-		t.Logf("RLIMIT_NOFILE is %d: capping %d connections to %d (2 fds each, client and server in one process)", lim, cfg.conns, n)
-		cfg.conns = n
+	cfg = fitFDs(t, cfg)
+	base, profile, err := takeBaseline("base")
+	if err != nil {
+		t.Fatal(err)
 	}
-	pool := goroutinePoolNow()
-	baseG := runtime.NumGoroutine()
-	baseHeap := heapAfterGC(t, "base")
+	if profile != "" {
+		t.Logf("heap profile %s written (MemProfileRate %d)", profile, runtime.MemProfileRate)
+	}
 	peak := watchGoroutines()
 
 	key := fmt.Sprintf("soak-%d-%d", os.Getpid(), time.Now().UnixNano())
 	var nodes []*node
-	for range cfg.nodes {
-		var opts *socketio.Options
-		var rdb *goredis.Client
-		if cfg.nodes > 1 {
-			rdb = goredis.NewClient(&goredis.Options{Addr: redisAddr})
-			opts = &socketio.Options{Adapter: redisadapter.CreateAdapter(rdb, &redisadapter.Options{Key: key})}
+	var children []*child
+	var urls []string
+	if cfg.split {
+		children = startChildren(t, cfg.nodes, key)
+		for _, c := range children {
+			urls = append(urls, c.url)
 		}
-		nodes = append(nodes, startNode(t, opts, rdb))
-	}
-	if cfg.nodes > 1 {
-		// The cluster is complete when every adapter sees every node.
-		deadline := time.Now().Add(10 * time.Second)
-		for _, n := range nodes {
-			for {
-				c, err := n.srv.Adapter().ServerCount(context.Background())
-				if err == nil && c == cfg.nodes {
-					break
+	} else {
+		for range cfg.nodes {
+			var opts *socketio.Options
+			var rdb *goredis.Client
+			if cfg.nodes > 1 {
+				rdb = newNodeRedis()
+				opts = &socketio.Options{Adapter: redisadapter.CreateAdapter(rdb, &redisadapter.Options{Key: key, Logger: adapterLog})}
+			}
+			n, err := newNode(opts, rdb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nodes = append(nodes, n)
+			urls = append(urls, n.url)
+		}
+		if cfg.nodes > 1 {
+			// The cluster is complete when every adapter sees every node.
+			for _, n := range nodes {
+				if err := n.waitCluster(cfg.nodes); err != nil {
+					t.Fatal(err)
 				}
-				if time.Now().After(deadline) {
-					t.Fatalf("cluster: server count %d (%v), want %d", c, err, cfg.nodes)
-				}
-				time.Sleep(20 * time.Millisecond)
 			}
 		}
 	}
@@ -190,7 +271,7 @@ func runSoak(t *testing.T, cfg config) {
 	defer cancel()
 	actors := make([]*actor, cfg.conns)
 	hc := &http.Client{Transport: &http.Transport{}} // the clients' dials; dropped after the run
-	var dialFail, callFail atomic.Int64
+	var dialFail, callFail, bcFail failures
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := range actors {
@@ -200,13 +281,12 @@ func runSoak(t *testing.T, cfg config) {
 		// Ends when ctx ends (cfg.dur); runSoak waits on wg.
 		go func() {
 			defer wg.Done()
-			a.run(ctx, hc, nodes, rooms, &dialFail, &callFail)
+			a.run(ctx, hc, urls, cfg.conns, rooms, &dialFail, &callFail, &bcFail)
 		}()
 	}
 	wg.Wait()
 	stop := time.Now()
 	peakG := peak()
-	notePeak(peakG)
 
 	// Every actor left its connection open; drain until the required packets arrived or
 	// nothing moves any more.
@@ -229,8 +309,16 @@ func runSoak(t *testing.T, cfg config) {
 		a.cur = nil
 	}
 	rep = check(actors, stop)
+	var served int64
+	var childReports []childReport
 	for _, n := range nodes {
 		n.stop()
+		served += n.served.Load()
+	}
+	for _, c := range children {
+		cr := c.stop(t)
+		childReports = append(childReports, cr)
+		served += cr.Served
 	}
 	if cfg.nodes > 1 {
 		rdb := goredis.NewClient(&goredis.Options{Addr: redisAddr})
@@ -244,61 +332,74 @@ func runSoak(t *testing.T, cfg config) {
 		t.Logf("redis keys with prefix %q removed at the end: %d", key, left)
 	}
 	actors = nil
+	children = nil
 	hc.CloseIdleConnections()
 	hc = nil
 
-	var g int
-	gDeadline := time.Now().Add(10 * time.Second)
-	for {
-		g = runtime.NumGoroutine() - baseG
-		if g <= 2 || time.Now().After(gDeadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
+	fig, profile, err := base.settle("after", peakG)
+	if err != nil {
+		t.Fatal(err)
 	}
-	heap := int64(heapAfterGC(t, "after")) - int64(baseHeap)
-	// The runtime keeps the descriptor of every goroutine it ever had to create (see
-	// growGoroutinePool): the run created about peakG - pool.ever new ones.
-	kept := int64(max(peakG-pool.ever, 0)) * int64(pool.perG)
-	rest := heap - kept
-
-	t.Logf("nodes=%d connections=%d reconnects=%d duration=%v rooms=%d windows=%d packets sent=%d (acked %d) delivered=%d required=%d lost=%d duplicates=%d reordered=%d stray=%d late(concurrent with leave)=%d acks missing=%d acks answered twice=%d dial failures=%d call failures=%d goroutine delta=%d peak goroutines=%d heap delta=%d B (goroutine descriptors kept by the runtime: %d new x %.0f B = %d B; rest %d B)",
-		cfg.nodes, cfg.conns, rep.conns-cfg.conns, stop.Sub(start).Round(time.Millisecond), rooms, rep.windows,
+	if profile != "" {
+		t.Logf("heap profile %s written (MemProfileRate %d)", profile, runtime.MemProfileRate)
+	}
+	mode := "in-process"
+	if cfg.split {
+		mode = "split (servers in child processes)"
+	}
+	t.Logf("mode=%s nodes=%d connections=%d reconnects=%d served by the nodes=%d duration=%v rooms=%d windows=%d packets sent=%d (acked %d) delivered=%d required=%d lost=%d duplicates=%d reordered=%d stray=%d late(concurrent with leave)=%d acks missing=%d acks answered twice=%d dial failures=%d call failures=%d broadcast failures=%d %s",
+		mode, cfg.nodes, cfg.conns, rep.conns-cfg.conns, served, stop.Sub(start).Round(time.Millisecond), rooms, rep.windows,
 		rep.sent, rep.acked, rep.delivered, rep.required, rep.lost, rep.dups, rep.reordered, rep.stray, rep.late,
-		rep.ackMissing, rep.ackStray, dialFail.Load(), callFail.Load(), g, peakG, heap, max(peakG-pool.ever, 0), pool.perG, kept, rest)
+		rep.ackMissing, rep.ackStray, dialFail.n.Load(), callFail.n.Load(), bcFail.n.Load(), fig)
+	for _, e := range dialFail.sample() {
+		t.Log("dial failure: " + e)
+	}
+	for _, e := range callFail.sample() {
+		t.Log("call failure: " + e)
+	}
+	for _, e := range bcFail.sample() {
+		t.Log("broadcast failure: " + e)
+	}
+	t.Logf("lost by the gap rule only=%d lost across nodes=%d", rep.lostGap, rep.lostCross)
+	for _, e := range rep.examples {
+		t.Log("lost: " + e)
+	}
+	for _, cr := range childReports {
+		t.Logf("server process %s: connections served=%d %s", cr.Name, cr.Served, cr.Figures)
+	}
 	if rep.lost != 0 || rep.dups != 0 || rep.reordered != 0 || rep.stray != 0 || rep.ackMissing != 0 || rep.ackStray != 0 {
 		t.Errorf("delivery broken: lost=%d duplicates=%d reordered=%d stray=%d acks missing=%d answered twice=%d", rep.lost, rep.dups, rep.reordered, rep.stray, rep.ackMissing, rep.ackStray)
 	}
 	if rep.required == 0 {
 		t.Errorf("no packet was required: the run checked nothing")
 	}
-	if dialFail.Load() != 0 {
-		t.Errorf("%d dials failed", dialFail.Load())
+	if n := bcFail.n.Load(); n != 0 {
+		t.Errorf("%d broadcasts failed on the server (not published to the other nodes)", n)
 	}
-	if g > 2 {
-		t.Errorf("goroutines: %d more than before the run", g)
+	if dialFail.n.Load() != 0 {
+		t.Errorf("%d dials failed", dialFail.n.Load())
+	} else if served != int64(rep.conns) {
+		t.Errorf("the nodes served %d connections, the clients opened %d", served, rep.conns)
 	}
-	// Everything the run allocated is garbage once servers and clients are closed, but
-	// for what the runtime owns: the goroutine descriptors (counted above: ~495 B for
-	// each goroutine alive at the peak beyond those the process had, ~3.5 per
-	// connection, so ~17 MB at 10,000 connections), and small structures (stopped
-	// timers still in the runtime's timer heaps, new Ms, the allgs slice): 0.15 to
-	// 0.35 MB measured at 1,000 and 2,000 connections. A leak of 200 B per connection
-	// over 10,000 connections, or of one packet per broadcast, exceeds the 2 MiB bound
-	// on the rest.
-	if rest > 2<<20 {
-		t.Errorf("heap after GC grew by %d B, %d B of it not goroutine descriptors (bound 2 MiB)", heap, rest)
+	for _, p := range fig.problems() {
+		t.Error("test process: " + p)
+	}
+	for _, cr := range childReports {
+		for _, p := range cr.Figures.problems() {
+			t.Errorf("server process %s: %s", cr.Name, p)
+		}
 	}
 }
 
-func (a *actor) run(ctx context.Context, hc *http.Client, nodes []*node, rooms int, dialFail, callFail *atomic.Int64) {
+func (a *actor) run(ctx context.Context, hc *http.Client, urls []string, actors, rooms int, dialFail, callFail, bcFail *failures) {
 	rng := rand.New(rand.NewPCG(uint64(a.id), uint64(time.Now().UnixNano())))
 	seq := 0
 	connect := func() bool {
 		for ctx.Err() == nil {
-			dctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			nd := rng.IntN(len(nodes))
-			c, err := dialClient(dctx, hc, nodes[nd].url, a.onEvent)
+			// Generous, as the calls' 30s: on 2 loaded cores a handshake can wait long.
+			dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			nd := rng.IntN(len(urls))
+			c, err := dialClient(dctx, hc, urls[nd], a.onEvent)
 			cancel()
 			if err == nil {
 				a.cur = c
@@ -308,18 +409,21 @@ func (a *actor) run(ctx context.Context, hc *http.Client, nodes []*node, rooms i
 				a.conns++
 				return true
 			}
-			dialFail.Add(1)
+			dialFail.add(err)
 			return false
 		}
 		return false
 	}
-	// Spread the dials over the first second.
-	if !sleep(ctx, time.Duration(rng.IntN(1000))*time.Millisecond) || !connect() {
+	// Spread the first dials over a second per 1,000 connections (at least one).
+	if !sleep(ctx, time.Duration(rng.IntN(max(1000, actors)))*time.Millisecond) || !connect() {
 		return
 	}
 	callCtx := context.Background() // calls are never abandoned: every ack must come
 	for ctx.Err() == nil {
 		if !sleep(ctx, time.Duration(50+rng.IntN(400))*time.Millisecond) {
+			return
+		}
+		if a.cur == nil && !connect() { // the last call failed and cut the connection
 			return
 		}
 		c := a.cur
@@ -336,7 +440,7 @@ func (a *actor) run(ctx context.Context, hc *http.Client, nodes []*node, rooms i
 			a.all = append(a.all, w)
 			a.mu.Unlock()
 			if _, err := a.timed(callCtx, c, "join", room); err != nil {
-				callFail.Add(1)
+				callFail.add(err)
 				a.cut(c)
 				continue
 			}
@@ -358,7 +462,7 @@ func (a *actor) run(ctx context.Context, hc *http.Client, nodes []*node, rooms i
 				continue
 			}
 			if _, err := a.timed(callCtx, c, "leave", w.room); err != nil {
-				callFail.Add(1)
+				callFail.add(err)
 				a.cut(c)
 				continue
 			}
@@ -373,9 +477,18 @@ func (a *actor) run(ctx context.Context, hc *http.Client, nodes []*node, rooms i
 			s := &sent{seq: seq, write: time.Now(), node: a.node}
 			a.out[room] = append(a.out[room], s)
 			a.mu.Unlock()
-			if _, err := a.timed(callCtx, c, "bc", room, a.id, seq); err != nil {
-				callFail.Add(1)
+			r, err := a.timed(callCtx, c, "bc", room, a.id, seq)
+			if err != nil {
+				callFail.add(err)
 				a.cut(c)
+				continue
+			}
+			var failure string
+			if len(r) != 2 || json.Unmarshal(r[1], &failure) != nil {
+				failure = "bad ack " + fmt.Sprint(r)
+			}
+			if failure != "" { // not acknowledged: not required anywhere
+				bcFail.add(errors.New(failure))
 				continue
 			}
 			a.mu.Lock()
@@ -384,10 +497,29 @@ func (a *actor) run(ctx context.Context, hc *http.Client, nodes []*node, rooms i
 		default: // disconnect and reconnect
 			a.cut(c)
 		}
-		if a.cur == nil && !connect() {
-			return
-		}
 	}
+}
+
+// failures counts the failed dials or calls and keeps the first few errors.
+type failures struct {
+	n     atomic.Int64
+	mu    sync.Mutex
+	first []string
+}
+
+func (f *failures) add(err error) {
+	f.n.Add(1)
+	f.mu.Lock()
+	if len(f.first) < 5 {
+		f.first = append(f.first, err.Error())
+	}
+	f.mu.Unlock()
+}
+
+func (f *failures) sample() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.first...)
 }
 
 // timed is a call with a generous deadline; a deadline hit counts as a missing ack.
