@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -27,12 +26,8 @@ type conn struct {
 	eio     int
 	onEvent func(event string, args []json.RawMessage) // called on the read goroutine
 
-	mu     sync.Mutex
-	acks   map[uint64]chan []json.RawMessage // guarded by mu
-	nextID uint64                            // guarded by mu
-	ended  bool                              // guarded by mu: no more acks will come
+	acks ackTable
 
-	stray   atomic.Int64  // acks for an id not waited on (answered twice, or after -timeout)
 	done    chan struct{} // closed when the read goroutine returns
 	stop    chan struct{} // closed by close
 	stopped sync.Once
@@ -81,7 +76,7 @@ func dial(ctx context.Context, addr string, eio int, onEvent func(string, []json
 		return nil, fmt.Errorf("loadgen: dial %s: %w", addr, err)
 	}
 	ws.SetReadLimit(16 << 20)
-	c := &conn{ws: ws, eio: eio, onEvent: onEvent, acks: map[uint64]chan []json.RawMessage{},
+	c := &conn{ws: ws, eio: eio, onEvent: onEvent,
 		done: make(chan struct{}), stop: make(chan struct{})}
 	fail := func(err error) (*conn, error) {
 		_ = ws.CloseNow()
@@ -161,7 +156,7 @@ func (c *conn) pingLoop(every time.Duration) {
 
 func (c *conn) readLoop() {
 	defer close(c.done)
-	defer c.failAcks()
+	defer c.acks.fail()
 	ctx := context.Background()
 	for {
 		typ, m, err := c.ws.Read(ctx)
@@ -184,7 +179,7 @@ func (c *conn) readLoop() {
 			case '2':
 				c.handleEvent(m[2:])
 			case '3':
-				c.handleAck(m[2:])
+				c.acks.resolve(m[2:])
 			case '1': // DISCONNECT
 				return
 			}
@@ -220,36 +215,6 @@ func (c *conn) handleEvent(b []byte) {
 	c.onEvent(name, arr[1:])
 }
 
-func (c *conn) handleAck(b []byte) {
-	id, ok, body := splitID(b)
-	if !ok {
-		return
-	}
-	var arr []json.RawMessage
-	if err := json.Unmarshal(body, &arr); err != nil {
-		arr = nil
-	}
-	c.mu.Lock()
-	ch := c.acks[id]
-	delete(c.acks, id)
-	c.mu.Unlock()
-	if ch != nil {
-		ch <- arr
-	} else {
-		c.stray.Add(1)
-	}
-}
-
-func (c *conn) failAcks() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.ended = true
-	for id, ch := range c.acks {
-		close(ch)
-		delete(c.acks, id)
-	}
-}
-
 // encode builds the text of an EVENT packet: 42[<id>]["event",args...].
 func encode(id string, event string, args ...[]byte) []byte {
 	var b strings.Builder
@@ -273,36 +238,15 @@ func (c *conn) emit(ctx context.Context, event string, args ...[]byte) error {
 
 // call sends an event with an ack id and waits for the ack's arguments until ctx ends.
 func (c *conn) call(ctx context.Context, event string, args ...[]byte) ([]json.RawMessage, error) {
-	ch := make(chan []json.RawMessage, 1)
-	c.mu.Lock()
-	if c.ended {
-		c.mu.Unlock()
-		return nil, errClosed
-	}
-	id := c.nextID
-	c.nextID++
-	c.acks[id] = ch
-	c.mu.Unlock()
-	if err := c.ws.Write(ctx, websocket.MessageText, encode(strconv.FormatUint(id, 10), event, args...)); err != nil {
-		c.forget(id)
+	id, ch, err := c.acks.add()
+	if err != nil {
 		return nil, err
 	}
-	select {
-	case a, ok := <-ch:
-		if !ok {
-			return nil, errClosed
-		}
-		return a, nil
-	case <-ctx.Done():
-		c.forget(id)
-		return nil, ctx.Err()
+	if err := c.ws.Write(ctx, websocket.MessageText, encode(strconv.FormatUint(id, 10), event, args...)); err != nil {
+		c.acks.forget(id)
+		return nil, err
 	}
-}
-
-func (c *conn) forget(id uint64) {
-	c.mu.Lock()
-	delete(c.acks, id)
-	c.mu.Unlock()
+	return c.acks.wait(ctx, id, ch)
 }
 
 // close ends the connection and waits for its goroutines.

@@ -27,8 +27,8 @@ type echoCaller interface {
 	strayAcks() int64 // acks for an id not waited on (answered twice, or after -timeout)
 }
 
-func (c *conn) strayAcks() int64     { return c.stray.Load() }
-func (c *pollConn) strayAcks() int64 { return c.stray.Load() }
+func (c *conn) strayAcks() int64     { return c.acks.stray.Load() }
+func (c *pollConn) strayAcks() int64 { return c.acks.stray.Load() }
 
 // echoLoops runs one closed loop of echo calls with an ack per connected client (nil
 // entries failed to connect) until -count calls, -d or ctx, and fills rep. Every ack must

@@ -45,17 +45,14 @@ type pollConn struct {
 	client *http.Client
 	addr   string // polling address with the session id
 
-	mu     sync.Mutex
-	out    [][]byte                          // guarded by mu: packets waiting for the next POST
-	acks   map[uint64]chan []json.RawMessage // guarded by mu
-	nextID uint64                            // guarded by mu
-	ended  bool                              // guarded by mu: no more acks will come
-	err    error                             // guarded by mu: why the session ended
+	mu   sync.Mutex
+	out  [][]byte // guarded by mu: packets waiting for the next POST
+	err  error    // guarded by mu: why the session ended
+	acks ackTable
 
 	wake      chan struct{} // capacity 1: out has packets
 	connected chan struct{} // closed when the socket.io CONNECT arrives
 	connOnce  sync.Once
-	stray     atomic.Int64 // acks for an id not waited on
 
 	life     context.Context // ends the pending GET and POST
 	cancel   context.CancelFunc
@@ -84,7 +81,7 @@ func dialPolling(ctx context.Context, client *http.Client, addr string) (*pollCo
 	}
 	life, cancel := context.WithCancel(context.Background())
 	c := &pollConn{client: client, addr: addr + "&sid=" + url.QueryEscape(hs.SID),
-		acks: map[uint64]chan []json.RawMessage{}, wake: make(chan struct{}, 1),
+		wake:      make(chan struct{}, 1),
 		connected: make(chan struct{}), life: life, cancel: cancel, quit: make(chan struct{}),
 		getDone: make(chan struct{}), postDone: make(chan struct{})}
 	// Both stopped by close (quit, then cancel); close waits on getDone and postDone.
@@ -140,12 +137,8 @@ func (c *pollConn) end(err error) {
 	if c.err == nil {
 		c.err = err
 	}
-	c.ended = true
-	for id, ch := range c.acks {
-		close(ch)
-		delete(c.acks, id)
-	}
 	c.mu.Unlock()
+	c.acks.fail()
 	c.cancel()
 }
 
@@ -199,32 +192,12 @@ func (c *pollConn) handle(p []byte) bool {
 			c.end(fmt.Errorf("loadgen: server refused namespace \"/\": %s", trunc(p)))
 			return false
 		case '3':
-			c.handleAck(p[2:])
+			c.acks.resolve(p[2:])
 		case '1': // DISCONNECT
 			return false
 		}
 	}
 	return true
-}
-
-func (c *pollConn) handleAck(b []byte) {
-	id, ok, body := splitID(b)
-	if !ok {
-		return
-	}
-	var arr []json.RawMessage
-	if err := json.Unmarshal(body, &arr); err != nil {
-		arr = nil
-	}
-	c.mu.Lock()
-	ch := c.acks[id]
-	delete(c.acks, id)
-	c.mu.Unlock()
-	if ch != nil {
-		ch <- arr
-	} else {
-		c.stray.Add(1)
-	}
 }
 
 // send queues one packet for the next POST.
@@ -282,29 +255,12 @@ func (c *pollConn) post(ctx context.Context, body []byte) error {
 // call sends an event with an ack id and waits for the ack's arguments until ctx
 // ends.
 func (c *pollConn) call(ctx context.Context, event string, args ...[]byte) ([]json.RawMessage, error) {
-	ch := make(chan []json.RawMessage, 1)
-	c.mu.Lock()
-	if c.ended {
-		c.mu.Unlock()
-		return nil, errClosed
+	id, ch, err := c.acks.add()
+	if err != nil {
+		return nil, err
 	}
-	id := c.nextID
-	c.nextID++
-	c.acks[id] = ch
-	c.mu.Unlock()
 	c.send(encode(strconv.FormatUint(id, 10), event, args...))
-	select {
-	case a, ok := <-ch:
-		if !ok {
-			return nil, errClosed
-		}
-		return a, nil
-	case <-ctx.Done():
-		c.mu.Lock()
-		delete(c.acks, id)
-		c.mu.Unlock()
-		return nil, ctx.Err()
-	}
+	return c.acks.wait(ctx, id, ch)
 }
 
 // close sends the Engine.IO close packet (so that the server drops the session at
@@ -313,10 +269,7 @@ func (c *pollConn) close() {
 	c.quitOnce.Do(func() {
 		close(c.quit)
 		<-c.postDone
-		c.mu.Lock()
-		live := !c.ended
-		c.mu.Unlock()
-		if live {
+		if !c.acks.isEnded() {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			_ = c.post(ctx, []byte("1"))
 			cancel()
