@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
+	"slices"
 	"sort"
 	"time"
 )
@@ -86,13 +87,52 @@ func check(actors []*actor, stop time.Time) report {
 			byRoom[room][a.id] = &sentList{out, idx}
 		}
 	}
+	// room -> every send to it in write order, to find the senders active in a window
+	// without visiting every sender the room ever had (that made a 10-minute run's
+	// check take tens of minutes: windows x senders).
+	type sendAt struct {
+		t      time.Time
+		sender int
+	}
+	timeline := map[string][]sendAt{}
+	for room, senders := range byRoom {
+		var tl []sendAt
+		for sender, sl := range senders {
+			for _, s := range sl.out {
+				tl = append(tl, sendAt{s.write, sender})
+			}
+		}
+		slices.SortFunc(tl, func(a, b sendAt) int { return a.t.Compare(b.t) })
+		timeline[room] = tl
+	}
 	for _, ws := range wins {
 		w := ws.w
 		end := w.end
 		if end.IsZero() {
 			end = stop
 		}
-		for sender, sl := range byRoom[w.room] {
+		// The senders that matter: those heard in the window, and those that sent
+		// during it.
+		active := map[int]bool{}
+		for sender := range ws.got {
+			active[sender] = true
+		}
+		for sender := range ws.late {
+			active[sender] = true
+		}
+		if !w.cut && !w.start.IsZero() {
+			tl := timeline[w.room]
+			i := sort.Search(len(tl), func(i int) bool { return tl[i].t.After(w.start) })
+			for ; i < len(tl) && tl[i].t.Before(end); i++ {
+				active[tl[i].sender] = true
+			}
+		}
+		for sender := range active {
+			sl := byRoom[w.room][sender]
+			if sl == nil {
+				r.stray += len(ws.got[sender]) + len(ws.late[sender])
+				continue
+			}
 			out, idx := sl.out, sl.idx
 			got := ws.got[sender]
 			r.delivered += len(got)
