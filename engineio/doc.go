@@ -47,8 +47,13 @@
 // non-blocking writes (a reply goes out on the reader's goroutine, without handing it to
 // a writer goroutine), and idle memory (net/http's buffers are dropped after the
 // handshake; over TCP the reader waits for readability in the runtime poller with no
-// read buffer, taking a pooled one only when data is there, so an idle connection is its
-// small structs and a small parked goroutine stack). It enforces RFC 6455 as Node's ws
+// read buffer, taking a pooled one only when data is there; on Linux a websocket idle for
+// two seconds parks: its reader goroutine ends and one epoll instance per Server waits
+// for all parked websockets, starting a reader again when input arrives or the socket is
+// closed, so an idle connection is its small structs only, no goroutine and no stack).
+// Parking costs a parked websocket's next message a few microseconds (two epoll_ctl
+// calls and a goroutine start); a websocket that keeps sending never parks. It enforces
+// RFC 6455 as Node's ws
 // does, including the message size limit (MaxHTTPBufferSize) checked from the frame
 // header before the payload is read, and it implements permessage-deflate
 // (Options.PerMessageDeflate, off by default as in Node) with compress/flate, always

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gosockio/gosockio/engineio/internal/wsserver"
 )
 
 // BenchmarkIdleWebSocketMemory reports the server's heap and stack bytes per idle websocket
@@ -16,6 +18,7 @@ import (
 // they cost the process almost nothing.
 func BenchmarkIdleWebSocketMemory(b *testing.B) {
 	const n = 1000
+	defer wsserver.SetParkAfter(10 * time.Millisecond)()
 	srv, _ := NewServer(nil)
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
@@ -53,6 +56,13 @@ func BenchmarkIdleWebSocketMemory(b *testing.B) {
 		for srv.ClientsCount() < n && time.Now().Before(deadline) {
 			time.Sleep(time.Millisecond)
 		}
+		// Idle websockets park (no reader goroutine) after a while: measure them parked.
+		for parked(srv) < n && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		if p := parked(srv); p < n {
+			b.Fatalf("%d of %d idle websockets parked", p, n)
+		}
 		heap1, stack1 := memInUse()
 		b.ReportMetric(float64(heap1-heap0+stack1-stack0)/n, "B/idle-conn")
 		b.ReportMetric(float64(heap1-heap0)/n, "heapB/idle-conn")
@@ -73,3 +83,6 @@ func memInUse() (heap, stack int64) {
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapAlloc), int64(m.StackInuse)
 }
+
+// parked returns how many of srv's websockets are parked.
+func parked(srv *Server) int { return srv.wsPoller().Len() }

@@ -28,6 +28,9 @@ type Server struct {
 
 	wg sync.WaitGroup // request handlers and websocket writers; Shutdown waits for them
 
+	pollerOnce sync.Once
+	poller     *wsserver.Poller // parks idle websockets (see wsPoller); nil where unsupported
+
 	stats serverStats // counters read by Stats
 }
 
@@ -77,6 +80,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Unlock()
 	for _, c := range socks {
 		c.closeWith(ReasonServerShuttingDown, nil, closeDiscard)
+	}
+	s.pollerOnce.Do(func() {}) // none is made from now on
+	if s.poller != nil {
+		// Websockets still parked (their close is under way) get their readers back.
+		_ = s.poller.Close()
 	}
 	done := make(chan struct{})
 	go func() { // exits when wg is done; if ctx ends first it finishes later, owned by wg
@@ -268,10 +276,38 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 		// The reader gets a goroutine of its own so that this handler returns and net/http
 		// frees its per-connection state (buffers, stack). It stops when the connection
 		// fails or is closed; Shutdown waits for it.
-		s.wg.Go(func() { c.readLoop(conn) })
+		c.startReader(conn)
 		return
 	}
 	c.servePoll(w, r, true)
+}
+
+// wsPoller returns the poller that idle websockets park in, made on first use; nil where
+// parking is unsupported (not Linux) or after Shutdown.
+func (s *Server) wsPoller() *wsserver.Poller {
+	s.pollerOnce.Do(func() {
+		if p, err := wsserver.NewPoller(); err == nil {
+			s.poller = p
+		} else {
+			s.debug("idle websockets keep a goroutine each", "component", "engine:ws", "err", err)
+		}
+	})
+	return s.poller
+}
+
+// startReader starts the websocket's reader. An idle websocket parks (wsserver.EnablePark):
+// after a while without input its reader goroutine ends, and a new one starts when input
+// arrives, so that thousands of idle connections hold no goroutine (and no stack) each.
+// Shutdown waits for the reader.
+func (c *Socket) startReader(conn *wsserver.Conn) {
+	c.enablePark(conn)
+	c.srv.wg.Go(func() { c.readLoop(conn) })
+}
+
+// enablePark lets conn park when idle; its reader then ends on wsserver.ErrParked and is
+// started anew by the poller (see startReader).
+func (c *Socket) enablePark(conn *wsserver.Conn) {
+	conn.EnablePark(c.srv.wsPoller(), func() { c.srv.wg.Go(func() { c.readLoop(conn) }) })
 }
 
 // openPayload is the JSON of the open packet.

@@ -93,6 +93,7 @@ func (c *Socket) probeLoop(conn *wsserver.Conn, r *http.Request) {
 				// the session closes over the new websocket, after what is queued.
 				c.closeWith(ReasonForcedClose, nil, closeDrain)
 			}
+			c.enablePark(conn)
 			c.readLoop(conn)
 			return
 		default: // anything else ends the attempt (Node closes the probe transport)

@@ -30,10 +30,14 @@ func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, id stri
 }
 
 // readLoop reads the socket's websocket until it fails, then closes the socket. It runs on
-// its own goroutine, the socket's only reader.
+// its own goroutine, the socket's only reader; it also returns when the websocket parks
+// (see startReader), and the poller starts it again.
 func (c *Socket) readLoop(conn *wsserver.Conn) {
 	for {
 		data, binary, err := conn.ReadMessage()
+		if err == wsserver.ErrParked {
+			return
+		}
 		if err != nil {
 			if isCloseError(err) {
 				c.closeWith(ReasonTransportClose, err, closeNow)

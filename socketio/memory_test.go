@@ -115,6 +115,7 @@ func BenchmarkIdleSocketMemory(b *testing.B) {
 	connectFrame := []byte{0x81, 0x82, 0, 0, 0, 0, '4', '0'}
 	for b.Loop() {
 		heap0, stack0 := memInUse()
+		g0 := runtime.NumGoroutine()
 		conns := make([]net.Conn, 0, n)
 		for range n {
 			c, err := net.Dial("tcp", addr)
@@ -140,14 +141,21 @@ func BenchmarkIdleSocketMemory(b *testing.B) {
 				b.Fatalf("CONNECT reply %q, want 40{...}", f)
 			}
 		}
+		// Idle websockets park after a while (the engine's reader goroutines end): wait
+		// for their goroutines to go, then measure.
+		deadline := time.Now().Add(10 * time.Second)
+		for runtime.NumGoroutine() > g0+10 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
 		heap1, stack1 := memInUse()
+		b.ReportMetric(float64(runtime.NumGoroutine()-g0)/n, "goroutines/idle-conn")
 		b.ReportMetric(float64(heap1-heap0+stack1-stack0)/n, "B/idle-conn")
 		b.ReportMetric(float64(heap1-heap0)/n, "heapB/idle-conn")
 		b.ReportMetric(float64(stack1-stack0)/n, "stackB/idle-conn")
 		for _, c := range conns {
 			_ = c.Close()
 		}
-		deadline := time.Now().Add(5 * time.Second)
+		deadline = time.Now().Add(5 * time.Second)
 		for srv.Engine().ClientsCount() > 0 && time.Now().Before(deadline) {
 			time.Sleep(time.Millisecond)
 		}

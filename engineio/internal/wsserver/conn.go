@@ -86,6 +86,8 @@ type Conn struct {
 	deflate   bool // permessage-deflate was negotiated
 	threshold int  // smallest message compressed
 
+	park parking // parking while idle (EnablePark)
+
 	wmu       sync.Mutex
 	closeSent bool   // guarded by wmu
 	pending   []byte // unwritten tail of a TryWrite, written before anything else; guarded by wmu
@@ -134,8 +136,17 @@ func (c *Conn) ReadMessage() (data []byte, binary bool, err error) {
 	for {
 		if c.rbuf == nil || c.r == c.w {
 			// Wait for input here, few frames deep, so that an idle connection's goroutine
-			// parks on a small stack (and holds no buffer: see readMore).
-			if err := c.readMore(); err != nil {
+			// parks on a small stack (and holds no buffer: see readMore), or the
+			// connection parks without a goroutine (EnablePark).
+			if c.park.poller != nil && !c.inFrag {
+				parked, err := c.waitInput()
+				if parked {
+					return nil, false, ErrParked
+				}
+				if err != nil {
+					return nil, false, c.readFailed(err)
+				}
+			} else if err := c.fill(); err != nil {
 				return nil, false, c.readFailed(err)
 			}
 		}
@@ -333,10 +344,13 @@ func (c *Conn) readFailed(err error) error {
 			if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
 				_ = cw.CloseWrite()
 			}
-			_ = c.nc.SetReadDeadline(time.Now().Add(failTimeout))
+			c.setCloseDeadline(time.Now().Add(failTimeout))
 			c.drain()
 		}
 	}
+	c.park.pmu.Lock()
+	c.park.closing = true
+	c.park.pmu.Unlock()
 	_ = c.nc.Close()
 	c.release()
 	c.msg = nil
@@ -412,7 +426,17 @@ func (c *Conn) readPayload(p []byte, key [4]byte) error {
 	for k < len(p) {
 		n, err := c.readDirect(p[k:])
 		k += n
+		if n > 0 {
+			c.park.reads++
+		}
 		if err != nil && k < len(p) {
+			switch c.deadlineKind(err) {
+			case deadlineIdle:
+				c.clearIdle()
+				continue
+			case deadlineOld:
+				continue
+			}
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
@@ -426,11 +450,29 @@ func (c *Conn) readPayload(p []byte, key [4]byte) error {
 // ensure makes at least n (at most the buffer's size) unread bytes buffered.
 func (c *Conn) ensure(n int) error {
 	for c.rbuf == nil || c.w-c.r < n {
-		if err := c.readMore(); err != nil {
+		if err := c.fill(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// fill reads more input into the buffer inside a message: the idle deadline of a
+// connection that parks (see waitInput) does not end a message being read.
+func (c *Conn) fill() error {
+	for {
+		err := c.readMore()
+		if err == nil {
+			return nil
+		}
+		switch c.deadlineKind(err) {
+		case deadlineIdle:
+			c.clearIdle()
+		case deadlineOld:
+		default:
+			return err
+		}
+	}
 }
 
 // readMore reads more input into the buffer. With nothing buffered and raw access, the
@@ -457,6 +499,7 @@ func (c *Conn) readMore() error {
 			return err
 		}
 		c.rbuf, c.r, c.w = b, 0, n
+		c.park.reads++
 		return nil
 	}
 	buf := *c.rbuf
@@ -467,6 +510,7 @@ func (c *Conn) readMore() error {
 	n, err := c.readDirect(buf[c.w:])
 	c.w += n
 	if n > 0 {
+		c.park.reads++
 		return nil
 	}
 	return err
@@ -640,10 +684,13 @@ func (c *Conn) Close(code int, reason string) error {
 	err := c.writeLocked(AppendClose(nil, code, reason))
 	c.wmu.Unlock()
 	if err != nil {
-		_ = c.nc.Close()
+		_ = c.closeParked()
 		return err
 	}
-	return c.nc.SetReadDeadline(time.Now().Add(closeTimeout))
+	c.setCloseDeadline(time.Now().Add(closeTimeout))
+	// A parked connection gets its reader back, to read the peer's answer.
+	c.unpark()
+	return nil
 }
 
 // CloseAndWait runs the whole closing handshake on a Conn that nobody reads: Close, then
@@ -659,7 +706,7 @@ func (c *Conn) CloseAndWait(code int, reason string) error {
 }
 
 // CloseNow closes the connection without a close frame.
-func (c *Conn) CloseNow() error { return c.nc.Close() }
+func (c *Conn) CloseNow() error { return c.closeParked() }
 
 // WriteMessage writes one unfragmented message, blocking until done.
 func (c *Conn) WriteMessage(binary bool, p []byte) error {

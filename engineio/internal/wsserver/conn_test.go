@@ -74,21 +74,7 @@ type pair struct {
 // per-connection buffer fallback).
 func transports(t *testing.T, opts Options, f func(t *testing.T, p pair)) {
 	t.Run("tcp", func(t *testing.T) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		client, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer client.Close()
-		sc, err := ln.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := newConn(sc, nil, opts)
+		c, client := tcpConn(t, opts)
 		defer c.CloseNow()
 		if !c.CanTryWrite() {
 			t.Fatal("TCP connection without raw access")
@@ -102,6 +88,27 @@ func transports(t *testing.T, opts Options, f func(t *testing.T, p pair)) {
 		defer c.CloseNow()
 		f(t, pair{c, client, bufio.NewReader(client)})
 	})
+}
+
+// tcpConn returns a server Conn over a TCP connection and the client end (closed at the
+// end of the test).
+func tcpConn(t *testing.T, opts Options) (*Conn, net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	sc, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newConn(sc, nil, opts), client
 }
 
 // send writes b from the client on its own goroutine (a pipe blocks until read) and

@@ -5,7 +5,9 @@
 // are appended to one buffer (AppendHeader, AppendFrame) and written with one Write, or
 // without blocking (TryWrite) by a sender that must not wait for a slow peer.
 //
-// It negotiates no extension (permessage-deflate connections are served by
-// github.com/coder/websocket in engineio). A connection over *net.TCPConn reads through
-// syscall.RawConn so that an idle connection holds no read buffer.
+// The one extension is permessage-deflate without context takeover (deflate.go). A
+// connection over *net.TCPConn reads through syscall.RawConn so that an idle connection
+// holds no read buffer, and on Linux an idle connection can park (Conn.EnablePark): its
+// reader goroutine ends and one epoll instance (Poller) waits for all parked connections,
+// so that an idle connection holds no goroutine and no stack either.
 package wsserver
