@@ -13,11 +13,11 @@ import (
 
 	"github.com/gosockio/gosockio/parser"
 	"github.com/gosockio/gosockio/socketio"
-	"github.com/gosockio/gosockio/socketio/internal/enginetest"
+	"github.com/gosockio/gosockio/socketio/sockettest"
 )
 
 type peer struct {
-	c   *enginetest.Conn
+	c   *sockettest.Conn
 	sid string
 	s   *socketio.Socket
 }

@@ -63,5 +63,10 @@
 // CONNECT_ERROR "Invalid namespace"; an ACK with an unknown id is ignored, as in Node.
 // A panic in a handler is logged with its stack and closes only that connection.
 //
+// # Testing
+//
+// Package sockettest serves a Server on in-memory connections (ServeConn), to test
+// handlers, middlewares and adapters without a network.
+//
 // See the examples, and the programs under examples/ in the repository.
 package socketio

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,7 +15,7 @@ import (
 	"time"
 
 	"github.com/gosockio/gosockio/socketio"
-	"github.com/gosockio/gosockio/socketio/internal/enginetest"
+	"github.com/gosockio/gosockio/socketio/sockettest"
 )
 
 // logBuffer collects log output for assertions.
@@ -58,17 +60,20 @@ func newServer(t *testing.T, opts *socketio.Options) (*socketio.Server, *logBuff
 
 var connCount atomic.Int64
 
-// dial serves a new fake v5 (protocol 4) or v4 (protocol 3) connection.
-func dial(t *testing.T, srv *socketio.Server, protocol int) *enginetest.Conn {
+// dial serves a new fake v5 (protocol 4) or v4 (protocol 3) connection, whose
+// handshake request has query token=q1 and header X-Test: yes.
+func dial(t *testing.T, srv *socketio.Server, protocol int) *sockettest.Conn {
 	t.Helper()
-	c := enginetest.New(fmt.Sprintf("eng%06d", connCount.Add(1)), protocol)
+	r := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/socket.io/?EIO=%d&transport=websocket&token=q1", protocol), nil)
+	r.Header.Set("X-Test", "yes")
+	c := sockettest.NewConn(&sockettest.ConnOptions{ID: fmt.Sprintf("eng%06d", connCount.Add(1)), Protocol: protocol, Request: r})
 	srv.ServeConn(c)
 	return c
 }
 
 // next returns the next message the server sent as a string; binary messages are
 // prefixed with "bin:".
-func next(t *testing.T, c *enginetest.Conn) string {
+func next(t *testing.T, c *sockettest.Conn) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -83,14 +88,14 @@ func next(t *testing.T, c *enginetest.Conn) string {
 }
 
 // connect dials a v5 connection and joins nsp, returning the socket id.
-func connect(t *testing.T, srv *socketio.Server, nsp string) (*enginetest.Conn, string) {
+func connect(t *testing.T, srv *socketio.Server, nsp string) (*sockettest.Conn, string) {
 	t.Helper()
 	c := dial(t, srv, 4)
 	return c, join(t, c, nsp, "")
 }
 
 // join sends CONNECT for nsp (with an auth payload) and returns the socket id.
-func join(t *testing.T, c *enginetest.Conn, nsp, auth string) string {
+func join(t *testing.T, c *sockettest.Conn, nsp, auth string) string {
 	t.Helper()
 	prefix := ""
 	if nsp != "/" {
@@ -110,21 +115,21 @@ func join(t *testing.T, c *enginetest.Conn, nsp, auth string) string {
 	return d.SID
 }
 
-func expectNoMessage(t *testing.T, c *enginetest.Conn) {
+func expectNoMessage(t *testing.T, c *sockettest.Conn) {
 	t.Helper()
 	if p := c.Pending(); len(p) > 0 {
 		t.Fatalf("unexpected messages: %v", p)
 	}
 }
 
-func expectClosed(t *testing.T, c *enginetest.Conn) {
+func expectClosed(t *testing.T, c *sockettest.Conn) {
 	t.Helper()
 	if closed, _ := c.Closed(); !closed {
 		t.Fatal("the connection must be closed")
 	}
 }
 
-func expectOpen(t *testing.T, c *enginetest.Conn) {
+func expectOpen(t *testing.T, c *sockettest.Conn) {
 	t.Helper()
 	if closed, reason := c.Closed(); closed {
 		t.Fatalf("the connection must stay open, closed with %q", reason)

@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gosockio/gosockio/socketio"
-	"github.com/gosockio/gosockio/socketio/internal/enginetest"
+	"github.com/gosockio/gosockio/socketio/sockettest"
 )
 
 // recorder is an Observer that writes down what it sees, one line per call.
@@ -55,7 +55,7 @@ func (r *recorder) observer() socketio.Observer {
 // upgradingConn is a fake engine connection that can report an upgrade, as
 // engineio.Socket does.
 type upgradingConn struct {
-	*enginetest.Conn
+	*sockettest.Conn
 	mu        sync.Mutex
 	onUpgrade func(string)
 }
@@ -77,7 +77,7 @@ func TestObserver(t *testing.T) {
 	var rec recorder
 	stop := srv.Observe(rec.observer())
 
-	conn := &upgradingConn{Conn: enginetest.New("engobs1", 4)}
+	conn := &upgradingConn{Conn: sockettest.NewConn(&sockettest.ConnOptions{ID: "engobs1"})}
 	srv.ServeConn(conn)
 	if got, want := rec.take(), []string{"open engobs1"}; !cmp.Equal(got, want) {
 		t.Fatalf("after ServeConn: %q, want %q", got, want)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/gosockio/gosockio/socketio"
-	"github.com/gosockio/gosockio/socketio/internal/enginetest"
+	"github.com/gosockio/gosockio/socketio/sockettest"
 )
 
 type connectReply struct {
@@ -17,7 +17,7 @@ type connectReply struct {
 	PID string `json:"pid"`
 }
 
-func connectRecoverable(t *testing.T, c *enginetest.Conn, auth string) connectReply {
+func connectRecoverable(t *testing.T, c *sockettest.Conn, auth string) connectReply {
 	t.Helper()
 	c.Deliver("0" + auth)
 	m := next(t, c)

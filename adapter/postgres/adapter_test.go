@@ -13,8 +13,8 @@ import (
 
 	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/adapter/postgres"
-	"github.com/gosockio/gosockio/engineio"
 	"github.com/gosockio/gosockio/socketio"
+	"github.com/gosockio/gosockio/socketio/sockettest"
 )
 
 // A broadcast from each server reaches every client of the cluster exactly once, the
@@ -24,9 +24,9 @@ func TestBroadcastReachesEveryClientOnce(t *testing.T) {
 	for _, shared := range []bool{false, true} {
 		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
 			c := newCluster(t, 2, postgres.Options{}, shared)
-			var clients []*client
+			var clients []*sockettest.Client
 			for _, n := range c.nodes {
-				clients = append(clients, connect(t, n.srv), connect(t, n.srv))
+				clients = append(clients, sockettest.NewClient(t, n.srv, "/"), sockettest.NewClient(t, n.srv, "/"))
 			}
 			for i, n := range c.nodes {
 				if err := n.srv.Emit("m", fmt.Sprintf("from%d", i), i, map[string]any{"k": []any{true, nil, 1.5}}); err != nil {
@@ -42,9 +42,9 @@ func TestBroadcastReachesEveryClientOnce(t *testing.T) {
 			for _, cl := range clients {
 				// Every server's messages arrive in order, so a duplicate would show up
 				// before that server's end marker.
-				got := cl.untilAll(`2["end",0]`, `2["end",1]`)
+				got := cl.UntilAll(`2["end",0]`, `2["end",1]`)
 				if !slices.Equal(sorted(got), want) {
-					t.Errorf("client %s got %q, want %q", cl.sid, got, want)
+					t.Errorf("client %s got %q, want %q", cl.SID, got, want)
 				}
 			}
 		})
@@ -57,20 +57,20 @@ func TestBroadcastReachesEveryClientOnce(t *testing.T) {
 func TestRoomsExceptAndBinaryAcrossNodes(t *testing.T) {
 	c := newCluster(t, 2, postgres.Options{}, false)
 	n0, n1 := c.nodes[0], c.nodes[1]
-	a1, a2 := connect(t, n0.srv), connect(t, n0.srv)
-	b1, b2 := connect(t, n1.srv), connect(t, n1.srv)
+	a1, a2 := sockettest.NewClient(t, n0.srv, "/"), sockettest.NewClient(t, n0.srv, "/")
+	b1, b2 := sockettest.NewClient(t, n1.srv, "/"), sockettest.NewClient(t, n1.srv, "/")
 
-	n1.srv.In(a1.sid).SocketsJoin("r")
-	n0.srv.In(b1.sid, b2.sid).SocketsJoin("r")
-	n0.srv.In(b2.sid).SocketsJoin("x")
-	waitFor(t, "a1 in r", hasRoom(n0, a1.sid, "r"))
-	waitFor(t, "b1 in r", hasRoom(n1, b1.sid, "r"))
-	waitFor(t, "b2 in x", hasRoom(n1, b2.sid, "x"))
+	n1.srv.In(a1.SID).SocketsJoin("r")
+	n0.srv.In(b1.SID, b2.SID).SocketsJoin("r")
+	n0.srv.In(b2.SID).SocketsJoin("x")
+	waitFor(t, "a1 in r", hasRoom(n0, a1.SID, "r"))
+	waitFor(t, "b1 in r", hasRoom(n1, b1.SID, "r"))
+	waitFor(t, "b2 in x", hasRoom(n1, b2.SID, "x"))
 
 	if err := n0.srv.To("r").Except("x").Emit("m", "r-except-x"); err != nil {
 		t.Fatal(err)
 	}
-	if err := n1.srv.To("x", a2.sid).Emit("m", "x-or-a2"); err != nil {
+	if err := n1.srv.To("x", a2.SID).Emit("m", "x-or-a2"); err != nil {
 		t.Fatal(err)
 	}
 	if err := n1.srv.To("r").Emit("bin", map[string]any{"b": []byte{1, 2, 3}}); err != nil {
@@ -83,7 +83,7 @@ func TestRoomsExceptAndBinaryAcrossNodes(t *testing.T) {
 	}
 	binary := []string{`51-["bin",{"b":{"_placeholder":true,"num":0}}]`, "bin:\x01\x02\x03"}
 	cases := []struct {
-		c    *client
+		c    *sockettest.Client
 		want []string
 	}{
 		{a1, append([]string{`2["m","r-except-x"]`}, binary...)},
@@ -92,21 +92,21 @@ func TestRoomsExceptAndBinaryAcrossNodes(t *testing.T) {
 		{b2, append([]string{`2["m","x-or-a2"]`}, binary...)},
 	}
 	for _, tc := range cases {
-		got := tc.c.untilAll(`2["end"]`, `2["end"]`)
+		got := tc.c.UntilAll(`2["end"]`, `2["end"]`)
 		if !slices.Equal(sorted(got), sorted(tc.want)) {
-			t.Errorf("client %s got %q, want %q", tc.c.sid, got, tc.want)
+			t.Errorf("client %s got %q, want %q", tc.c.SID, got, tc.want)
 		}
 	}
 	// SOCKETS_LEAVE through the other server.
-	n1.srv.In(a1.sid).SocketsLeave("r")
-	waitFor(t, "a1 out of r", func() bool { return !hasRoom(n0, a1.sid, "r")() })
+	n1.srv.In(a1.SID).SocketsLeave("r")
+	waitFor(t, "a1 out of r", func() bool { return !hasRoom(n0, a1.SID, "r")() })
 }
 
 // A message longer than PayloadThreshold goes through the attachment table, arrives
 // once everywhere, and the cleanup deletes the row after CleanupInterval.
 func TestLargePayloadThroughAttachmentTable(t *testing.T) {
 	c := newCluster(t, 2, postgres.Options{PayloadThreshold: 1000, CleanupInterval: 300 * time.Millisecond}, false)
-	a, b := connect(t, c.nodes[0].srv), connect(t, c.nodes[1].srv)
+	a, b := sockettest.NewClient(t, c.nodes[0].srv, "/"), sockettest.NewClient(t, c.nodes[1].srv, "/")
 	big := strings.Repeat("x", 20000)
 	if err := c.nodes[0].srv.Emit("big", big); err != nil {
 		t.Fatal(err)
@@ -118,9 +118,9 @@ func TestLargePayloadThroughAttachmentTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{`2["big","` + big + `"]`}
-	for _, cl := range []*client{a, b} {
-		if got := cl.until(`2["end"]`); !slices.Equal(got, want) {
-			t.Errorf("client %s got %d messages (%.60q...), want the big one once", cl.sid, len(got), got)
+	for _, cl := range []*sockettest.Client{a, b} {
+		if got := cl.Until(`2["end"]`); !slices.Equal(got, want) {
+			t.Errorf("client %s got %d messages (%.60q...), want the big one once", cl.SID, len(got), got)
 		}
 	}
 	waitFor(t, "the cleanup to delete old attachments", func() bool {
@@ -137,8 +137,8 @@ func TestRequestsAcrossNodes(t *testing.T) {
 	events := make(chan string, 8)
 	n1.srv.On("hello", func(name string, ack func(string)) { ack("hi " + name + " from 1") })
 	n1.srv.On("blob", func(name string, b []byte) { events <- fmt.Sprintf("%s:%x", name, b) })
-	a := connect(t, n0.srv)
-	b := connect(t, n1.srv)
+	a := sockettest.NewClient(t, n0.srv, "/")
+	b := sockettest.NewClient(t, n1.srv, "/")
 
 	all, err := n0.srv.FetchSockets(context.Background())
 	if err != nil {
@@ -148,14 +148,14 @@ func TestRequestsAcrossNodes(t *testing.T) {
 	for _, s := range all {
 		ids = append(ids, s.ID)
 	}
-	if want := sorted([]string{a.sid, b.sid}); !slices.Equal(sorted(ids), want) {
+	if want := sorted([]string{a.SID, b.SID}); !slices.Equal(sorted(ids), want) {
 		t.Fatalf("FetchSockets ids = %q, want %q", ids, want)
 	}
 	remote, err := n0.srv.In("remote").FetchSockets(context.Background())
 	if err != nil || len(remote) != 1 {
 		t.Fatalf("In(remote).FetchSockets = %v, %v", remote, err)
 	}
-	if rs := remote[0]; rs.ID != b.sid || !slices.Contains(rs.Rooms, "remote") || fmt.Sprint(rs.Data) != "map[node:1]" {
+	if rs := remote[0]; rs.ID != b.SID || !slices.Contains(rs.Rooms, "remote") || fmt.Sprint(rs.Data) != "map[node:1]" {
 		t.Errorf("remote socket = %+v", rs)
 	}
 
@@ -171,41 +171,40 @@ func TestRequestsAcrossNodes(t *testing.T) {
 	}
 
 	n0.srv.In("remote").DisconnectSockets(false)
-	b.waitDisconnected()
+	b.WaitDisconnected()
 	waitFor(t, "b to leave", func() bool {
 		ids, err := n0.srv.AllSockets(context.Background())
-		return err == nil && slices.Equal(ids, []string{a.sid})
+		return err == nil && slices.Equal(ids, []string{a.SID})
 	})
 }
 
 // answerAcks answers every event that asks for an acknowledgement with "ok-<sid>"
-// (and a binary for the client named bin) until stop is closed.
-func answerAcks(cl *client, stop <-chan struct{}, withBinary bool, wg *sync.WaitGroup) {
+// (and a binary for the client named bin) until ctx ends or the connection closes.
+func answerAcks(ctx context.Context, cl *sockettest.Client, withBinary bool, wg *sync.WaitGroup) {
 	defer wg.Done()
 	for {
-		select {
-		case <-stop:
+		m, err := cl.Conn.Next(ctx)
+		if err != nil {
 			return
-		case m := <-cl.conn.out:
-			s := string(m.Data)
-			if m.Binary || !strings.HasPrefix(s, "2") {
-				continue
-			}
-			i := strings.IndexByte(s, '[')
-			if i <= 1 {
-				continue
-			}
-			ackID := s[1:i]
-			if _, err := strconv.Atoi(ackID); err != nil {
-				continue
-			}
-			if withBinary {
-				cl.conn.send("61-" + ackID + `[{"_placeholder":true,"num":0}]`)
-				cl.conn.deliverMessage(engineio.Message{Data: []byte{7, 7}, Binary: true})
-				continue
-			}
-			cl.conn.send("3" + ackID + `["ok-` + cl.sid + `"]`)
 		}
+		s := string(m.Data)
+		if m.Binary || !strings.HasPrefix(s, "2") {
+			continue
+		}
+		i := strings.IndexByte(s, '[')
+		if i <= 1 {
+			continue
+		}
+		ackID := s[1:i]
+		if _, err := strconv.Atoi(ackID); err != nil {
+			continue
+		}
+		if withBinary {
+			cl.Conn.Deliver("61-" + ackID + `[{"_placeholder":true,"num":0}]`)
+			cl.Conn.DeliverBinary([]byte{7, 7})
+			continue
+		}
+		cl.Conn.Deliver("3" + ackID + `["ok-` + cl.SID + `"]`)
 	}
 }
 
@@ -214,17 +213,17 @@ func answerAcks(cl *client, stop <-chan struct{}, withBinary bool, wg *sync.Wait
 // answers included.
 func TestBroadcastWithAckAcrossNodes(t *testing.T) {
 	c := newCluster(t, 2, postgres.Options{}, false)
-	a := connect(t, c.nodes[0].srv)
-	b := connect(t, c.nodes[1].srv)
-	bb := connect(t, c.nodes[1].srv)
-	stop := make(chan struct{})
+	a := sockettest.NewClient(t, c.nodes[0].srv, "/")
+	b := sockettest.NewClient(t, c.nodes[1].srv, "/")
+	bb := sockettest.NewClient(t, c.nodes[1].srv, "/")
+	acks, stopAcks := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(3)
-	go answerAcks(a, stop, false, &wg) // stopped by close(stop)
-	go answerAcks(b, stop, false, &wg) // stopped by close(stop)
-	go answerAcks(bb, stop, true, &wg) // stopped by close(stop)
+	go answerAcks(acks, a, false, &wg) // stopped by stopAcks
+	go answerAcks(acks, b, false, &wg) // stopped by stopAcks
+	go answerAcks(acks, bb, true, &wg) // stopped by stopAcks
 	defer wg.Wait()
-	defer close(stop)
+	defer stopAcks()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -244,7 +243,7 @@ func TestBroadcastWithAckAcrossNodes(t *testing.T) {
 			got = append(got, fmt.Sprint(v[0]))
 		}
 	}
-	if want := sorted([]string{"ok-" + a.sid, "ok-" + b.sid, "bin:0707"}); !slices.Equal(sorted(got), want) {
+	if want := sorted([]string{"ok-" + a.SID, "ok-" + b.SID, "bin:0707"}); !slices.Equal(sorted(got), want) {
 		t.Errorf("answers %q, want %q", got, want)
 	}
 }
@@ -300,7 +299,7 @@ func TestRequestEndsWhenNodeLeaves(t *testing.T) {
 // another and the broadcasts of the other server reach its clients again.
 func TestListenReconnectsAfterTerminate(t *testing.T) {
 	c := newCluster(t, 2, postgres.Options{}, false)
-	a := connect(t, c.nodes[0].srv)
+	a := sockettest.NewClient(t, c.nodes[0].srv, "/")
 	var killed int
 	waitFor(t, "the LISTEN connections to be seen", func() bool {
 		killed = c.count(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query = 'LISTEN "` + c.prefix + `#/"'`)
@@ -312,7 +311,7 @@ func TestListenReconnectsAfterTerminate(t *testing.T) {
 		if err := c.nodes[1].srv.Emit("probe", i); err != nil {
 			t.Fatal(err)
 		}
-		if m, ok := a.within(200 * time.Millisecond); ok {
+		if m, ok := a.NextWithin(200 * time.Millisecond); ok {
 			if !strings.HasPrefix(m, `2["probe",`) {
 				t.Fatalf("client got %q", m)
 			}
@@ -329,7 +328,7 @@ func TestListenReconnectsAfterTerminate(t *testing.T) {
 	if err := c.nodes[1].srv.Emit("end"); err != nil {
 		t.Fatal(err)
 	}
-	got := a.until(`2["end"]`)
+	got := a.Until(`2["end"]`)
 	got = slices.DeleteFunc(got, func(s string) bool { return strings.HasPrefix(s, `2["probe",`) })
 	if !slices.Equal(got, []string{`2["after"]`}) {
 		t.Errorf("after reconnection the client got %q, want the broadcast once", got)

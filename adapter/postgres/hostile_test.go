@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/gosockio/gosockio/adapter/postgres"
+	"github.com/gosockio/gosockio/socketio/sockettest"
 )
 
 // Malformed notifications and attachments are ignored: nothing panics, no client gets
 // a packet from them, and the next valid broadcast still arrives once.
 func TestMalformedMessagesAreIgnored(t *testing.T) {
 	c := newCluster(t, 2, postgres.Options{RequestsTimeout: 300 * time.Millisecond}, false)
-	a := connect(t, c.nodes[0].srv)
+	a := sockettest.NewClient(t, c.nodes[0].srv, "/")
 	var garbageID, arrayID string
 	if err := c.admin.QueryRow(context.Background(), "INSERT INTO "+c.table+" (payload) VALUES ('\\xd4ff00'::bytea) RETURNING id::text").Scan(&garbageID); err != nil {
 		t.Fatal(err)
@@ -46,13 +47,13 @@ func TestMalformedMessagesAreIgnored(t *testing.T) {
 	if err := c.nodes[1].srv.Emit("ok"); err != nil {
 		t.Fatal(err)
 	}
-	if got := a.untilAll(`2["ok"]`); len(got) != 0 {
+	if got := a.UntilAll(`2["ok"]`); len(got) != 0 {
 		t.Errorf("client got %q from malformed messages", got)
 	}
 	// The fake sender "x" counts as a server until HeartbeatTimeout and never
 	// answers: the request times out with the real server's answer.
 	ids, err := c.nodes[1].srv.AllSockets(context.Background())
-	if !slices.Contains(ids, a.sid) || !errors.Is(err, postgres.ErrRequestTimeout) {
-		t.Errorf("AllSockets from the other server = %q, %v; want %s among them and ErrRequestTimeout", ids, err, a.sid)
+	if !slices.Contains(ids, a.SID) || !errors.Is(err, postgres.ErrRequestTimeout) {
+		t.Errorf("AllSockets from the other server = %q, %v; want %s among them and ErrRequestTimeout", ids, err, a.SID)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gosockio/gosockio/adapter/postgres"
+	"github.com/gosockio/gosockio/socketio/sockettest"
 )
 
 // A namespace created after the LISTEN connection started is listened to as well
@@ -24,18 +25,18 @@ func TestNamespaceAddedLater(t *testing.T) {
 		}
 		return true
 	})
-	b := connectTo(t, c.nodes[1].srv, "/chat")
-	main := connect(t, c.nodes[1].srv)
+	b := sockettest.NewClient(t, c.nodes[1].srv, "/chat")
+	main := sockettest.NewClient(t, c.nodes[1].srv, "/")
 	if err := c.nodes[0].srv.Of("/chat").Emit("m", "chat"); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.nodes[0].srv.Emit("m", "main"); err != nil {
 		t.Fatal(err)
 	}
-	if got := b.next(); got != `2/chat,["m","chat"]` {
+	if got := b.Next(); got != `2/chat,["m","chat"]` {
 		t.Errorf("/chat client got %q", got)
 	}
-	if got := main.next(); got != `2["m","main"]` {
+	if got := main.Next(); got != `2["m","main"]` {
 		t.Errorf("main namespace client got %q", got)
 	}
 }

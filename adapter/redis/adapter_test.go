@@ -13,6 +13,7 @@ import (
 	"github.com/gosockio/gosockio/adapter"
 	redisadapter "github.com/gosockio/gosockio/adapter/redis"
 	"github.com/gosockio/gosockio/socketio"
+	"github.com/gosockio/gosockio/socketio/sockettest"
 )
 
 // waitFor polls cond until it holds or 5s pass.
@@ -39,9 +40,9 @@ func TestBroadcastReachesEveryClientOnce(t *testing.T) {
 }
 
 func testBroadcastReachesEveryClientOnce(t *testing.T, nodes []*node) {
-	var clients []*client
+	var clients []*sockettest.Client
 	for _, n := range nodes {
-		clients = append(clients, connect(t, n.srv), connect(t, n.srv))
+		clients = append(clients, sockettest.NewClient(t, n.srv, "/"), sockettest.NewClient(t, n.srv, "/"))
 	}
 	for i, n := range nodes {
 		if err := n.srv.Emit("m", fmt.Sprintf("from%d", i), i, map[string]any{"k": []any{true, nil, 1.5}}); err != nil {
@@ -60,8 +61,8 @@ func testBroadcastReachesEveryClientOnce(t *testing.T, nodes []*node) {
 	for _, c := range clients {
 		// A duplicate from one server would come before that server's end marker, so
 		// four messages holding each marker once mean each broadcast arrived once.
-		if got := sorted(c.collect(4)); !slices.Equal(got, want) {
-			t.Errorf("client %s got %q, want %q", c.sid, got, want)
+		if got := sorted(c.Collect(4)); !slices.Equal(got, want) {
+			t.Errorf("client %s got %q, want %q", c.SID, got, want)
 		}
 	}
 }
@@ -69,21 +70,21 @@ func testBroadcastReachesEveryClientOnce(t *testing.T, nodes []*node) {
 func TestRoomsAndExceptAcrossNodes(t *testing.T) { bothAdapters(t, 2, testRoomsAndExceptAcrossNodes) }
 
 func testRoomsAndExceptAcrossNodes(t *testing.T, nodes []*node) {
-	a1, a2 := connect(t, nodes[0].srv), connect(t, nodes[0].srv)
-	b1, b2 := connect(t, nodes[1].srv), connect(t, nodes[1].srv)
+	a1, a2 := sockettest.NewClient(t, nodes[0].srv, "/"), sockettest.NewClient(t, nodes[0].srv, "/")
+	b1, b2 := sockettest.NewClient(t, nodes[1].srv, "/"), sockettest.NewClient(t, nodes[1].srv, "/")
 
 	// Joins issued on one node for sockets of the other (REMOTE_JOIN).
-	nodes[1].srv.In(a1.sid).SocketsJoin("r")
-	nodes[0].srv.In(b1.sid, b2.sid).SocketsJoin("r")
-	nodes[0].srv.In(b2.sid).SocketsJoin("x")
-	waitFor(t, "a1 in r", hasRoom(nodes[0], a1.sid, "r"))
-	waitFor(t, "b1 in r", hasRoom(nodes[1], b1.sid, "r"))
-	waitFor(t, "b2 in x", hasRoom(nodes[1], b2.sid, "x"))
+	nodes[1].srv.In(a1.SID).SocketsJoin("r")
+	nodes[0].srv.In(b1.SID, b2.SID).SocketsJoin("r")
+	nodes[0].srv.In(b2.SID).SocketsJoin("x")
+	waitFor(t, "a1 in r", hasRoom(nodes[0], a1.SID, "r"))
+	waitFor(t, "b1 in r", hasRoom(nodes[1], b1.SID, "r"))
+	waitFor(t, "b2 in x", hasRoom(nodes[1], b2.SID, "x"))
 
 	if err := nodes[0].srv.To("r").Except("x").Emit("m", "r-except-x"); err != nil {
 		t.Fatal(err)
 	}
-	if err := nodes[1].srv.To("x", a2.sid).Emit("m", "x-or-a2"); err != nil {
+	if err := nodes[1].srv.To("x", a2.SID).Emit("m", "x-or-a2"); err != nil {
 		t.Fatal(err)
 	}
 	if err := nodes[1].srv.To("r").Emit("bin", []byte{1, 2, 3}); err != nil {
@@ -96,7 +97,7 @@ func testRoomsAndExceptAcrossNodes(t *testing.T, nodes []*node) {
 	}
 	binary := []string{`51-["bin",{"_placeholder":true,"num":0}]`, "bin:\x01\x02\x03"}
 	cases := []struct {
-		c    *client
+		c    *sockettest.Client
 		want []string
 	}{
 		{a1, append([]string{`2["m","r-except-x"]`}, binary...)},
@@ -107,10 +108,10 @@ func testRoomsAndExceptAcrossNodes(t *testing.T, nodes []*node) {
 	for _, tc := range cases {
 		var got []string
 		for range 2 {
-			got = append(got, tc.c.until(`2["end"]`)...)
+			got = append(got, tc.c.Until(`2["end"]`)...)
 		}
 		if !slices.Equal(sorted(got), sorted(tc.want)) {
-			t.Errorf("client %s got %q, want %q", tc.c.sid, got, tc.want)
+			t.Errorf("client %s got %q, want %q", tc.c.SID, got, tc.want)
 		}
 	}
 }
@@ -119,8 +120,8 @@ func TestFetchSocketsAcrossNodes(t *testing.T) { bothAdapters(t, 2, testFetchSoc
 
 func testFetchSocketsAcrossNodes(t *testing.T, nodes []*node) {
 	nodes[1].srv.OnConnection(func(s *socketio.Socket) { s.SetData(map[string]any{"node": 1}); s.Join("remote") })
-	a := connect(t, nodes[0].srv)
-	b := connect(t, nodes[1].srv)
+	a := sockettest.NewClient(t, nodes[0].srv, "/")
+	b := sockettest.NewClient(t, nodes[1].srv, "/")
 
 	all, err := nodes[0].srv.FetchSockets(context.Background())
 	if err != nil {
@@ -130,7 +131,7 @@ func testFetchSocketsAcrossNodes(t *testing.T, nodes []*node) {
 	for _, s := range all {
 		ids = append(ids, s.ID)
 	}
-	if want := sorted([]string{a.sid, b.sid}); !slices.Equal(sorted(ids), want) {
+	if want := sorted([]string{a.SID, b.SID}); !slices.Equal(sorted(ids), want) {
 		t.Fatalf("FetchSockets ids = %q, want %q", ids, want)
 	}
 	remote, err := nodes[0].srv.In("remote").FetchSockets(context.Background())
@@ -138,7 +139,7 @@ func testFetchSocketsAcrossNodes(t *testing.T, nodes []*node) {
 		t.Fatalf("In(remote).FetchSockets = %v, %v", remote, err)
 	}
 	rs := remote[0]
-	if rs.ID != b.sid || !slices.Equal(sorted(rs.Rooms), sorted([]string{b.sid, "remote"})) {
+	if rs.ID != b.SID || !slices.Equal(sorted(rs.Rooms), sorted([]string{b.SID, "remote"})) {
 		t.Errorf("remote socket = %+v", rs)
 	}
 	if m, ok := rs.Data.(map[string]any); !ok || fmt.Sprint(m["node"]) != "1" {
@@ -152,16 +153,16 @@ func testFetchSocketsAcrossNodes(t *testing.T, nodes []*node) {
 	if err := rs.Emit("direct", 7); err != nil {
 		t.Fatal(err)
 	}
-	if got := b.next(); got != `2["direct",7]` {
+	if got := b.Next(); got != `2["direct",7]` {
 		t.Errorf("remote emit: got %q", got)
 	}
 	ids, err = nodes[0].srv.AllSockets(context.Background())
-	if err != nil || !slices.Equal(ids, sorted([]string{a.sid, b.sid})) {
+	if err != nil || !slices.Equal(ids, sorted([]string{a.SID, b.SID})) {
 		t.Errorf("AllSockets = %q, %v", ids, err)
 	}
 	if ra, ok := nodes[0].srv.Adapter().(*redisadapter.Adapter); ok {
 		rooms, err := ra.AllRooms(context.Background())
-		if err != nil || !slices.Equal(rooms, sorted([]string{a.sid, b.sid, "remote"})) {
+		if err != nil || !slices.Equal(rooms, sorted([]string{a.SID, b.SID, "remote"})) {
 			t.Errorf("AllRooms = %q, %v", rooms, err)
 		}
 	}
@@ -173,20 +174,20 @@ func TestSocketsLeaveAndDisconnectAcrossNodes(t *testing.T) {
 
 func testSocketsLeaveAndDisconnectAcrossNodes(t *testing.T, nodes []*node) {
 	nodes[1].srv.OnConnection(func(s *socketio.Socket) { s.Join("r") })
-	b1, b2 := connect(t, nodes[1].srv), connect(t, nodes[1].srv)
-	a := connect(t, nodes[0].srv)
+	b1, b2 := sockettest.NewClient(t, nodes[1].srv, "/"), sockettest.NewClient(t, nodes[1].srv, "/")
+	a := sockettest.NewClient(t, nodes[0].srv, "/")
 
-	nodes[0].srv.In(b2.sid).SocketsLeave("r")
-	waitFor(t, "b2 out of r", func() bool { return !hasRoom(nodes[1], b2.sid, "r")() })
+	nodes[0].srv.In(b2.SID).SocketsLeave("r")
+	waitFor(t, "b2 out of r", func() bool { return !hasRoom(nodes[1], b2.SID, "r")() })
 	nodes[0].srv.In("r").DisconnectSockets(false)
-	b1.waitDisconnected()
-	waitFor(t, "b1 gone", func() bool { _, ok := nodes[1].srv.Socket(b1.sid); return !ok })
-	if _, ok := nodes[1].srv.Socket(b2.sid); !ok {
+	b1.WaitDisconnected()
+	waitFor(t, "b1 gone", func() bool { _, ok := nodes[1].srv.Socket(b1.SID); return !ok })
+	if _, ok := nodes[1].srv.Socket(b2.SID); !ok {
 		t.Error("b2 (not in r) was disconnected")
 	}
 	nodes[1].srv.DisconnectSockets(true)
-	a.waitDisconnected()
-	b2.waitDisconnected()
+	a.WaitDisconnected()
+	b2.WaitDisconnected()
 }
 
 func TestServerSideEmitWithAcks(t *testing.T) { bothAdapters(t, 3, testServerSideEmitWithAcks) }
@@ -229,7 +230,11 @@ func TestBroadcastWithAckAcrossNodes(t *testing.T) {
 }
 
 func testBroadcastWithAckAcrossNodes(t *testing.T, nodes []*node) {
-	clients := []*client{connect(t, nodes[0].srv), connect(t, nodes[1].srv), connect(t, nodes[1].srv)}
+	clients := []*sockettest.Client{
+		sockettest.NewClient(t, nodes[0].srv, "/"),
+		sockettest.NewClient(t, nodes[1].srv, "/"),
+		sockettest.NewClient(t, nodes[1].srv, "/"),
+	}
 	type result struct {
 		as  []socketio.Args
 		err error
@@ -240,17 +245,17 @@ func testBroadcastWithAckAcrossNodes(t *testing.T, nodes []*node) {
 		done <- result{as, err}
 	}()
 	for _, c := range clients {
-		m := c.next()
+		m := c.Next()
 		rest, ok := strings.CutPrefix(m, "2")
 		i := strings.IndexByte(rest, '[')
 		if !ok || i <= 0 || rest[i:] != `["ask","q"]` {
-			t.Fatalf("client %s got %q, want an EVENT with ack id", c.sid, m)
+			t.Fatalf("client %s got %q, want an EVENT with ack id", c.SID, m)
 		}
 		id, err := strconv.Atoi(rest[:i])
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.conn.send(fmt.Sprintf(`3%d["yes-%s"]`, id, c.sid))
+		c.Conn.Deliver(fmt.Sprintf(`3%d["yes-%s"]`, id, c.SID))
 	}
 	r := <-done
 	if r.err != nil {
@@ -266,7 +271,7 @@ func testBroadcastWithAckAcrossNodes(t *testing.T, nodes []*node) {
 	}
 	var want []string
 	for _, c := range clients {
-		want = append(want, "yes-"+c.sid)
+		want = append(want, "yes-"+c.SID)
 	}
 	if !slices.Equal(sorted(got), sorted(want)) {
 		t.Errorf("answers = %q, want %q", got, want)
@@ -350,22 +355,6 @@ func TestAdapterCloseFailsPendingRequests(t *testing.T) {
 	}
 }
 
-// connectNsp connects a client to namespace nsp (the main namespace is not joined).
-func connectNsp(t *testing.T, srv *socketio.Server, nsp string) *client {
-	t.Helper()
-	c := newTestConn()
-	srv.ServeConn(c)
-	c.send("0" + nsp + ",")
-	cl := &client{t: t, conn: c}
-	first := cl.next()
-	rest, ok := strings.CutPrefix(first, "0"+nsp+",")
-	if !ok || !strings.HasPrefix(rest, `{"sid":"`) {
-		t.Fatalf("CONNECT to %s answer: %q", nsp, first)
-	}
-	cl.sid = strings.TrimSuffix(strings.TrimPrefix(rest, `{"sid":"`), `"}`)
-	return cl
-}
-
 func TestNamespacesStayApart(t *testing.T) { bothAdapters(t, 2, testNamespacesStayApart) }
 
 func testNamespacesStayApart(t *testing.T, nodes []*node) {
@@ -376,18 +365,18 @@ func testNamespacesStayApart(t *testing.T, nodes []*node) {
 		c, err := nodes[0].srv.Of("/chat").Adapter().ServerCount(context.Background())
 		return err == nil && c == 2
 	})
-	main := connect(t, nodes[1].srv)
-	chat := connectNsp(t, nodes[1].srv, "/chat")
+	main := sockettest.NewClient(t, nodes[1].srv, "/")
+	chat := sockettest.NewClient(t, nodes[1].srv, "/chat")
 	must(t, nodes[0].srv.Of("/chat").Emit("m", "chat"))
 	must(t, nodes[0].srv.Emit("m", "main"))
-	if got := chat.next(); got != `2/chat,["m","chat"]` {
+	if got := chat.Next(); got != `2/chat,["m","chat"]` {
 		t.Errorf("/chat client got %q", got)
 	}
-	if got := main.next(); got != `2["m","main"]` {
+	if got := main.Next(); got != `2["m","main"]` {
 		t.Errorf("/ client got %q", got)
 	}
 	socks, err := nodes[0].srv.Of("/chat").FetchSockets(context.Background())
-	if err != nil || len(socks) != 1 || socks[0].ID != chat.sid {
+	if err != nil || len(socks) != 1 || socks[0].ID != chat.SID {
 		t.Errorf("/chat FetchSockets = %v, %v", socks, err)
 	}
 }

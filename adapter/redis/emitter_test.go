@@ -7,11 +7,12 @@ import (
 	"testing"
 
 	redisadapter "github.com/gosockio/gosockio/adapter/redis"
+	"github.com/gosockio/gosockio/socketio/sockettest"
 )
 
 func TestEmitterReachesEveryNode(t *testing.T) {
 	nodes := cluster(t, 2, nil)
-	a, b := connect(t, nodes[0].srv), connect(t, nodes[1].srv)
+	a, b := sockettest.NewClient(t, nodes[0].srv, "/"), sockettest.NewClient(t, nodes[1].srv, "/")
 	seen := make(chan string, 4)
 	for _, n := range nodes {
 		n.srv.On("sse", func(x string) { seen <- x })
@@ -22,26 +23,26 @@ func TestEmitterReachesEveryNode(t *testing.T) {
 	if err := em.Emit(ctx, "hi", 1, []byte{9}); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []*client{a, b} {
-		if got := c.collect(2); !slices.Equal(got, []string{`51-["hi",1,{"_placeholder":true,"num":0}]`, "bin:\x09"}) {
-			t.Errorf("client %s got %q", c.sid, got)
+	for _, c := range []*sockettest.Client{a, b} {
+		if got := c.Collect(2); !slices.Equal(got, []string{`51-["hi",1,{"_placeholder":true,"num":0}]`, "bin:\x09"}) {
+			t.Errorf("client %s got %q", c.SID, got)
 		}
 	}
-	must(t, em.To(b.sid).Emit(ctx, "only-b"))
-	must(t, em.Except(b.sid).Volatile().Compress(false).Emit(ctx, "not-b"))
+	must(t, em.To(b.SID).Emit(ctx, "only-b"))
+	must(t, em.Except(b.SID).Volatile().Compress(false).Emit(ctx, "not-b"))
 	must(t, em.Emit(ctx, "end"))
-	if got := a.until(`2["end"]`); !slices.Equal(got, []string{`2["not-b"]`}) {
+	if got := a.Until(`2["end"]`); !slices.Equal(got, []string{`2["not-b"]`}) {
 		t.Errorf("a got %q", got)
 	}
-	if got := b.until(`2["end"]`); !slices.Equal(got, []string{`2["only-b"]`}) {
+	if got := b.Until(`2["end"]`); !slices.Equal(got, []string{`2["only-b"]`}) {
 		t.Errorf("b got %q", got)
 	}
 
-	must(t, em.In(a.sid, b.sid).SocketsJoin(ctx, "j"))
-	waitFor(t, "a in j", hasRoom(nodes[0], a.sid, "j"))
-	waitFor(t, "b in j", hasRoom(nodes[1], b.sid, "j"))
-	must(t, em.In(a.sid).SocketsLeave(ctx, "j"))
-	waitFor(t, "a out of j", func() bool { return !hasRoom(nodes[0], a.sid, "j")() })
+	must(t, em.In(a.SID, b.SID).SocketsJoin(ctx, "j"))
+	waitFor(t, "a in j", hasRoom(nodes[0], a.SID, "j"))
+	waitFor(t, "b in j", hasRoom(nodes[1], b.SID, "j"))
+	must(t, em.In(a.SID).SocketsLeave(ctx, "j"))
+	waitFor(t, "a out of j", func() bool { return !hasRoom(nodes[0], a.SID, "j")() })
 
 	must(t, em.ServerSideEmit(ctx, "sse", "x"))
 	if x, y := <-seen, <-seen; x != "x" || y != "x" {
@@ -55,8 +56,8 @@ func TestEmitterReachesEveryNode(t *testing.T) {
 	}
 
 	must(t, em.In("j").DisconnectSockets(ctx, true))
-	b.waitDisconnected()
-	if _, ok := nodes[0].srv.Socket(a.sid); !ok {
+	b.WaitDisconnected()
+	if _, ok := nodes[0].srv.Socket(a.SID); !ok {
 		t.Error("a (not in j) was disconnected")
 	}
 }

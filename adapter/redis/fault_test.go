@@ -12,6 +12,7 @@ import (
 
 	redisadapter "github.com/gosockio/gosockio/adapter/redis"
 	"github.com/gosockio/gosockio/socketio"
+	"github.com/gosockio/gosockio/socketio/sockettest"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -47,7 +48,7 @@ func killClients(t *testing.T, admin *goredis.Client, name string) int {
 
 func TestResumesAfterConnectionsKilled(t *testing.T) {
 	nodes := cluster(t, 2, nil)
-	a, b := connect(t, nodes[0].srv), connect(t, nodes[1].srv)
+	a, b := sockettest.NewClient(t, nodes[0].srv, "/"), sockettest.NewClient(t, nodes[1].srv, "/")
 	admin := newRedis(t, "admin-"+randomName())
 	for _, n := range nodes {
 		if killClients(t, admin, n.rdb.Options().ClientName) == 0 {
@@ -70,10 +71,10 @@ func TestResumesAfterConnectionsKilled(t *testing.T) {
 	if err := nodes[1].srv.Emit("from1"); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []*client{a, b} {
-		got := sorted(c.collect(2))
+	for _, c := range []*sockettest.Client{a, b} {
+		got := sorted(c.Collect(2))
 		if got[0] != `2["from0"]` || got[1] != `2["from1"]` {
-			t.Errorf("client %s got %q after reconnecting", c.sid, got)
+			t.Errorf("client %s got %q after reconnecting", c.SID, got)
 		}
 	}
 	socks, err := nodes[1].srv.FetchSockets(context.Background())
@@ -151,7 +152,7 @@ func TestResumesAfterRedisRestart(t *testing.T) {
 		})
 		nodes = append(nodes, &node{key: key, srv: srv, rdb: rdb})
 	}
-	a, b := connect(t, nodes[0].srv), connect(t, nodes[1].srv)
+	a, b := sockettest.NewClient(t, nodes[0].srv, "/"), sockettest.NewClient(t, nodes[1].srv, "/")
 
 	r.stop()
 	// While Redis is down a broadcast still reaches the local sockets and reports the
@@ -159,7 +160,7 @@ func TestResumesAfterRedisRestart(t *testing.T) {
 	if err := nodes[0].srv.Emit("down"); err == nil {
 		t.Error("Emit while Redis is down returned no error")
 	}
-	if got := a.next(); got != `2["down"]` {
+	if got := a.Next(); got != `2["down"]` {
 		t.Errorf("local delivery while Redis is down: %q", got)
 	}
 	if _, err := nodes[0].srv.FetchSockets(context.Background()); err == nil {
@@ -177,10 +178,10 @@ func TestResumesAfterRedisRestart(t *testing.T) {
 	})
 	must(t, nodes[0].srv.Emit("up", 0))
 	must(t, nodes[1].srv.Emit("up", 1))
-	for _, c := range []*client{a, b} {
-		got := sorted(c.collect(2))
+	for _, c := range []*sockettest.Client{a, b} {
+		got := sorted(c.Collect(2))
 		if !slices.Equal(got, []string{`2["up",0]`, `2["up",1]`}) {
-			t.Errorf("client %s after the restart: %q", c.sid, got)
+			t.Errorf("client %s after the restart: %q", c.SID, got)
 		}
 	}
 }

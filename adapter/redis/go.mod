@@ -16,7 +16,7 @@ require github.com/coder/websocket v1.8.15 // indirect
 
 require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
-	github.com/gosockio/gosockio/engineio v0.0.0-00010101000000-000000000000
+	github.com/gosockio/gosockio/engineio v0.0.0-00010101000000-000000000000 // indirect
 	github.com/gosockio/gosockio/socketio v0.0.0-00010101000000-000000000000
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/vmihailenco/msgpack/v5 v5.4.1

@@ -11,6 +11,7 @@ import (
 	"github.com/gosockio/gosockio/adapter"
 	redisadapter "github.com/gosockio/gosockio/adapter/redis"
 	"github.com/gosockio/gosockio/socketio"
+	"github.com/gosockio/gosockio/socketio/sockettest"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -219,7 +220,7 @@ func TestHealthCheckReplacesAFrozenSubscription(t *testing.T) {
 	for name, factory := range map[string]func(*goredis.Client, string) adapter.Factory{"classic": hc, "sharded": shardedHC} {
 		t.Run(name, func(t *testing.T) {
 			via, direct, f := partitionedPair(t, factory)
-			a, b := connect(t, via.srv), connect(t, direct.srv)
+			a, b := sockettest.NewClient(t, via.srv, "/"), sockettest.NewClient(t, direct.srv, "/")
 			admin := newRedis(t, "admin-"+randomName())
 			frozen := freezeSubscription(t, admin, via, f)
 
@@ -237,11 +238,11 @@ func TestHealthCheckReplacesAFrozenSubscription(t *testing.T) {
 			})
 			// Broadcasts flow both ways again.
 			must(t, direct.srv.Emit("resumed", 1))
-			if got := a.next(); got != `2["resumed",1]` {
+			if got := a.Next(); got != `2["resumed",1]` {
 				t.Errorf("client of the partitioned server got %q", got)
 			}
 			must(t, via.srv.Emit("resumed", 0))
-			if got := b.until(`2["resumed",0]`); len(got) != 1 || got[0] != `2["resumed",1]` {
+			if got := b.Until(`2["resumed",0]`); len(got) != 1 || got[0] != `2["resumed",1]` {
 				t.Errorf("client of the other server got %q before the partitioned server's broadcast", got)
 			}
 		})
@@ -253,14 +254,14 @@ func TestWithoutHealthCheckAFrozenSubscriptionStaysStuck(t *testing.T) {
 		return redisadapter.CreateAdapter(rdb, &redisadapter.Options{Key: key, HealthCheckInterval: -1})
 	}
 	via, direct, f := partitionedPair(t, off)
-	a := connect(t, via.srv)
+	a := sockettest.NewClient(t, via.srv, "/")
 	admin := newRedis(t, "admin-"+randomName())
 	frozen := freezeSubscription(t, admin, via, f)
 
 	must(t, direct.srv.Emit("lost"))
 	// The test with the health check on (200ms + 500ms) recovers well within this
 	// window; without it nothing happens: no message, no new connection.
-	if m, ok := a.nextWithin(2 * time.Second); ok {
+	if m, ok := a.NextWithin(2 * time.Second); ok {
 		t.Errorf("client of the partitioned server got %q through a frozen connection", m)
 	}
 	if subs := subscribers(t, admin, via.rdb.Options().ClientName); len(subs) != 1 || subs[0] != frozen {
@@ -271,7 +272,7 @@ func TestWithoutHealthCheckAFrozenSubscriptionStaysStuck(t *testing.T) {
 func TestHealthCheckPingsDoNotDisturbAQuietCluster(t *testing.T) {
 	// Without the PINGs, a read would fail after 450ms of silence.
 	nodes := cluster(t, 2, &redisadapter.Options{HealthCheckInterval: 50 * time.Millisecond, HealthCheckTimeout: 400 * time.Millisecond})
-	a, b := connect(t, nodes[0].srv), connect(t, nodes[1].srv)
+	a, b := sockettest.NewClient(t, nodes[0].srv, "/"), sockettest.NewClient(t, nodes[1].srv, "/")
 	admin := newRedis(t, "admin-"+randomName())
 	before := subscribers(t, admin, nodes[0].rdb.Options().ClientName)
 	// Let many pings go by on an idle subscription, then check the connection is the
@@ -282,9 +283,9 @@ func TestHealthCheckPingsDoNotDisturbAQuietCluster(t *testing.T) {
 		t.Errorf("subscription connection changed on an idle cluster: %q -> %q", before, after)
 	}
 	must(t, nodes[1].srv.Emit("quiet"))
-	for _, c := range []*client{a, b} {
-		if got := c.next(); got != `2["quiet"]` {
-			t.Errorf("client %s got %q", c.sid, got)
+	for _, c := range []*sockettest.Client{a, b} {
+		if got := c.Next(); got != `2["quiet"]` {
+			t.Errorf("client %s got %q", c.SID, got)
 		}
 	}
 }

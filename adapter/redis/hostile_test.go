@@ -3,6 +3,8 @@ package redis_test
 import (
 	"context"
 	"testing"
+
+	"github.com/gosockio/gosockio/socketio/sockettest"
 )
 
 // Whatever another process publishes on the cluster's channels, the servers neither
@@ -10,7 +12,7 @@ import (
 func TestHostileMessagesAreIgnored(t *testing.T) { bothAdapters(t, 2, testHostileMessagesAreIgnored) }
 
 func testHostileMessagesAreIgnored(t *testing.T, nodes []*node) {
-	c := connect(t, nodes[1].srv)
+	c := sockettest.NewClient(t, nodes[1].srv, "/")
 	rdb := newRedis(t, "hostile-"+randomName())
 	key := nodes[0].key
 	payloads := []string{
@@ -38,7 +40,7 @@ func testHostileMessagesAreIgnored(t *testing.T, nodes []*node) {
 		}
 	}
 	must(t, nodes[0].srv.Emit("still", "alive"))
-	if got := c.next(); got != `2["still","alive"]` {
+	if got := c.Next(); got != `2["still","alive"]` {
 		t.Errorf("after hostile messages the client got %q first", got)
 	}
 	socks, err := nodes[0].srv.FetchSockets(ctx)

@@ -11,12 +11,13 @@ import (
 	redisadapter "github.com/gosockio/gosockio/adapter/redis"
 	"github.com/gosockio/gosockio/parser"
 	"github.com/gosockio/gosockio/socketio"
+	"github.com/gosockio/gosockio/socketio/sockettest"
 	goredis "github.com/redis/go-redis/v9"
 )
 
 func TestPublishOnSpecificResponseChannel(t *testing.T) {
 	nodes := cluster(t, 2, &redisadapter.Options{PublishOnSpecificResponseChannel: true})
-	connect(t, nodes[1].srv)
+	sockettest.NewClient(t, nodes[1].srv, "/")
 	spy := newRedis(t, "spy-"+randomName()).PSubscribe(context.Background(), nodes[0].key+"-response#/#*")
 	t.Cleanup(func() { _ = spy.Close() })
 	if _, err := spy.Receive(context.Background()); err != nil {
@@ -65,22 +66,22 @@ func TestShardedDynamicRoomChannels(t *testing.T) {
 		}
 		return res[roomChannel]
 	}
-	c := connect(t, nodes[1].srv)
+	c := sockettest.NewClient(t, nodes[1].srv, "/")
 	if n := subscribers(); n != 0 {
 		t.Fatalf("%d subscribers before anyone joined", n)
 	}
-	nodes[1].srv.In(c.sid).Local().SocketsJoin("lobby")
+	nodes[1].srv.In(c.SID).Local().SocketsJoin("lobby")
 	waitFor(t, "node 1 to subscribe to the room channel", func() bool { return subscribers() == 1 })
 	must(t, nodes[0].srv.To("lobby").Emit("hi"))
-	if got := c.next(); got != `2["hi"]` {
+	if got := c.Next(); got != `2["hi"]` {
 		t.Errorf("got %q", got)
 	}
 	// The socket's own id is private: no channel of its own.
-	res, _ := admin.PubSubShardNumSub(context.Background(), nodes[0].key+"#/#"+c.sid+"#").Result()
-	if n := res[nodes[0].key+"#/#"+c.sid+"#"]; n != 0 {
+	res, _ := admin.PubSubShardNumSub(context.Background(), nodes[0].key+"#/#"+c.SID+"#").Result()
+	if n := res[nodes[0].key+"#/#"+c.SID+"#"]; n != 0 {
 		t.Errorf("socket id room has %d subscribers", n)
 	}
-	nodes[1].srv.In(c.sid).Local().SocketsLeave("lobby")
+	nodes[1].srv.In(c.SID).Local().SocketsLeave("lobby")
 	waitFor(t, "node 1 to unsubscribe", func() bool { return subscribers() == 0 })
 }
 

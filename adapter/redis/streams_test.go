@@ -13,6 +13,7 @@ import (
 	"github.com/gosockio/gosockio/adapter"
 	redisadapter "github.com/gosockio/gosockio/adapter/redis"
 	"github.com/gosockio/gosockio/socketio"
+	"github.com/gosockio/gosockio/socketio/sockettest"
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -189,7 +190,7 @@ func TestStreamsMaxLen(t *testing.T) {
 // Go server's clients.
 func TestStreamsReadsNodeEntries(t *testing.T) {
 	nodes := streamsCluster(t, 1, false, nil)
-	c := connect(t, nodes[0].srv)
+	c := sockettest.NewClient(t, nodes[0].srv, "/")
 	ctx := context.Background()
 	add := func(typ, data string) {
 		t.Helper()
@@ -205,7 +206,7 @@ func TestStreamsReadsNodeEntries(t *testing.T) {
 	// Entries without nsp are ignored, as in Node.
 	must(t, nodes[0].rdb.XAdd(ctx, &goredis.XAddArgs{Stream: nodes[0].key, Values: []string{"foo", "bar"}}).Err())
 	add("3", `{"packet":{"type":2,"data":["end"]},"opts":{"rooms":[],"except":[],"flags":{}}}`)
-	got := c.collect(4)
+	got := c.Collect(4)
 	want := []string{`2["json",{"a":[1,2.5]}]`, `51-["bin",{"_placeholder":true,"num":0}]`, "bin:\x09", `2["end"]`}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
@@ -218,11 +219,11 @@ func TestStreamsRecoveryAcrossNodes(t *testing.T) {
 	nodes := streamsCluster(t, 2, true, nil)
 	a, b := nodes[0].srv, nodes[1].srv
 	c, pid := connectRecoverable(t, a, "")
-	a.In(c.sid).SocketsJoin("r")
+	a.In(c.SID).SocketsJoin("r")
 	must(t, b.Emit("first"))
-	offset := lastOffset(t, c.next(), `["first",`)
+	offset := lastOffset(t, c.Next(), `["first",`)
 
-	c.conn.closeWith("transport close")
+	c.Conn.CloseFromPeer("transport close")
 	must(t, b.Emit("m1", 1))
 	must(t, a.To("r").Emit("m2"))
 	must(t, b.Except("r").Emit("skipped"))
@@ -231,33 +232,33 @@ func TestStreamsRecoveryAcrossNodes(t *testing.T) {
 	must(t, b.To("r").Emit("m3", []byte{7}))
 
 	c2, pid2 := connectRecoverable(t, b, `{"pid":"`+pid+`","offset":"`+offset+`"}`)
-	if c2.sid != c.sid || pid2 != pid {
-		t.Fatalf("recovered as %s (pid %s), want %s (pid %s)", c2.sid, pid2, c.sid, pid)
+	if c2.SID != c.SID || pid2 != pid {
+		t.Fatalf("recovered as %s (pid %s), want %s (pid %s)", c2.SID, pid2, c.SID, pid)
 	}
 	var offsets []string
 	for _, prefix := range []string{`2["m1",1,`, `2["m2",`, `51-["m3",{"_placeholder":true,"num":0},`} {
-		m := c2.next()
+		m := c2.Next()
 		if !strings.HasPrefix(m, prefix) {
 			t.Fatalf("missed packet %q, want %s...", m, prefix)
 		}
 		offsets = append(offsets, lastOffset(t, m, ""))
 	}
-	if m := c2.next(); m != "bin:\x07" {
+	if m := c2.Next(); m != "bin:\x07" {
 		t.Fatalf("attachment = %q", m)
 	}
 	if !slices.IsSortedFunc(append([]string{offset}, offsets...), compareOffsets) {
 		t.Errorf("offsets out of order: %s then %q", offset, offsets)
 	}
-	if !slices.Contains(b.Adapter().SocketRooms(c.sid), "r") {
-		t.Errorf("rooms on the new server = %q, want r restored", b.Adapter().SocketRooms(c.sid))
+	if !slices.Contains(b.Adapter().SocketRooms(c.SID), "r") {
+		t.Errorf("rooms on the new server = %q, want r restored", b.Adapter().SocketRooms(c.SID))
 	}
 	must(t, a.To("r").Emit("after"))
-	if m := c2.next(); !strings.HasPrefix(m, `2["after",`) {
+	if m := c2.Next(); !strings.HasPrefix(m, `2["after",`) {
 		t.Errorf("broadcast to the restored room: %q", m)
 	}
 	// A session is restored once.
 	c3, _ := connectRecoverable(t, a, `{"pid":"`+pid+`","offset":"`+offset+`"}`)
-	if c3.sid == c.sid {
+	if c3.SID == c.SID {
 		t.Error("the same session was restored twice")
 	}
 }
@@ -267,26 +268,26 @@ func TestStreamsRecoveryRejectsUnknownOffset(t *testing.T) {
 	nodes := streamsCluster(t, 2, true, nil)
 	for _, off := range []string{"1-0", "not-an-offset"} {
 		c, pid := connectRecoverable(t, nodes[0].srv, "")
-		c.conn.closeWith("transport close")
+		c.Conn.CloseFromPeer("transport close")
 		c2, _ := connectRecoverable(t, nodes[1].srv, `{"pid":"`+pid+`","offset":"`+off+`"}`)
-		if c2.sid == c.sid {
+		if c2.SID == c.SID {
 			t.Errorf("offset %q: session restored", off)
 		}
 	}
 }
 
-func connectRecoverable(t *testing.T, srv *socketio.Server, auth string) (*client, string) {
+func connectRecoverable(t *testing.T, srv *socketio.Server, auth string) (*sockettest.Client, string) {
 	t.Helper()
-	conn := newTestConn()
+	conn := sockettest.NewConn(nil)
 	srv.ServeConn(conn)
-	conn.send("0" + auth)
-	cl := &client{t: t, conn: conn}
+	conn.Deliver("0" + auth)
+	cl := &sockettest.Client{T: t, Conn: conn}
 	var p struct{ Sid, Pid string }
-	first := cl.next()
+	first := cl.Next()
 	if !strings.HasPrefix(first, "0{") || json.Unmarshal([]byte(first[1:]), &p) != nil || p.Sid == "" || p.Pid == "" {
 		t.Fatalf("CONNECT answer: %q", first)
 	}
-	cl.sid = p.Sid
+	cl.SID = p.Sid
 	return cl, p.Pid
 }
 
@@ -325,7 +326,7 @@ func cmpNum(x, y string) int {
 // they stopped: a broadcast made while they were reconnecting is delivered, once.
 func TestStreamsResumesAfterConnectionsKilled(t *testing.T) {
 	nodes := streamsCluster(t, 2, false, &redisadapter.StreamsOptions{BlockTime: time.Second})
-	a, b := connect(t, nodes[0].srv), connect(t, nodes[1].srv)
+	a, b := sockettest.NewClient(t, nodes[0].srv, "/"), sockettest.NewClient(t, nodes[1].srv, "/")
 	admin := newRedis(t, "admin-"+randomName())
 	for _, n := range nodes {
 		if killClients(t, admin, n.rdb.Options().ClientName) == 0 {
@@ -333,9 +334,9 @@ func TestStreamsResumesAfterConnectionsKilled(t *testing.T) {
 		}
 	}
 	must(t, nodes[0].srv.Emit("during"))
-	for _, c := range []*client{a, b} {
-		if got := c.next(); got != `2["during"]` {
-			t.Errorf("client %s got %q", c.sid, got)
+	for _, c := range []*sockettest.Client{a, b} {
+		if got := c.Next(); got != `2["during"]` {
+			t.Errorf("client %s got %q", c.SID, got)
 		}
 	}
 	waitFor(t, "both nodes subscribed again", func() bool {
@@ -347,12 +348,12 @@ func TestStreamsResumesAfterConnectionsKilled(t *testing.T) {
 		return true
 	})
 	must(t, nodes[1].srv.Emit("after"))
-	for _, c := range []*client{a, b} {
-		if got := c.next(); got != `2["after"]` {
-			t.Errorf("client %s got %q", c.sid, got)
+	for _, c := range []*sockettest.Client{a, b} {
+		if got := c.Next(); got != `2["after"]` {
+			t.Errorf("client %s got %q", c.SID, got)
 		}
-		if m, ok := c.nextWithin(100 * time.Millisecond); ok {
-			t.Errorf("client %s got a duplicate %q", c.sid, m)
+		if m, ok := c.NextWithin(100 * time.Millisecond); ok {
+			t.Errorf("client %s got a duplicate %q", c.SID, m)
 		}
 	}
 	socks, err := nodes[1].srv.FetchSockets(context.Background())
@@ -392,7 +393,7 @@ func TestStreamsCloseUnblocksReader(t *testing.T) {
 // Malformed entries and messages from other writers are ignored; the server goes on.
 func TestStreamsIgnoresMalformedInput(t *testing.T) {
 	nodes := streamsCluster(t, 1, true, nil)
-	c := connect(t, nodes[0].srv)
+	c := sockettest.NewClient(t, nodes[0].srv, "/")
 	ctx := context.Background()
 	for _, v := range [][]string{
 		{"uid", "x", "nsp", "/", "type", "three", "data", "{}"},
@@ -414,7 +415,7 @@ func TestStreamsIgnoresMalformedInput(t *testing.T) {
 	}
 	must(t, nodes[0].rdb.XAdd(ctx, &goredis.XAddArgs{Stream: nodes[0].key, Values: []string{"uid", "x", "nsp", "/", "type", "3",
 		"data", `{"packet":{"type":2,"data":["ok"]},"opts":{"rooms":[],"except":[],"flags":{}}}`}}).Err())
-	if got := c.next(); !strings.HasPrefix(got, `2["ok","`) {
+	if got := c.Next(); !strings.HasPrefix(got, `2["ok","`) {
 		t.Errorf("after malformed entries the client got %q", got)
 	}
 }
@@ -441,14 +442,14 @@ func TestStreamsChildNamespaceClosedFromReader(t *testing.T) {
 		servers[i] = srv
 	}
 	servers[1].OfRegexp(regexp.MustCompile(`^/chat$`))
-	c := connectNsp(t, servers[1], "/chat")
+	c := sockettest.NewClient(t, servers[1], "/chat")
 	servers[0].Of("/chat").DisconnectSockets(false)
-	c.until("1/chat,")
+	c.Until("1/chat,")
 	// The child namespace is gone and its reader stopped (goleak checks it at the end);
 	// the server still works.
-	c2 := connectNsp(t, servers[1], "/chat")
+	c2 := sockettest.NewClient(t, servers[1], "/chat")
 	servers[0].Of("/chat").Emit("again")
-	if got := c2.next(); got != `2/chat,["again"]` {
+	if got := c2.Next(); got != `2/chat,["again"]` {
 		t.Errorf("after the child namespace came back: %q", got)
 	}
 }
