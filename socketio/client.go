@@ -183,15 +183,20 @@ func (c *client) parseNamespace(p *parser.Packet) (string, map[string]any, url.V
 	if name == "" {
 		name = "/"
 	}
-	auth := map[string]any{}
+	var auth map[string]any // only a CONNECT carries one
+	if p.Type == parser.Connect {
+		auth = map[string]any{}
+	}
 	if c.conn.Protocol() == 3 {
 		u, err := url.Parse(name)
 		if err != nil {
 			return "", nil, nil, fmt.Errorf("socketio: namespace %q: %w", name, err)
 		}
 		query := u.Query()
-		for k, v := range query {
-			auth[k] = v[len(v)-1]
+		if auth != nil {
+			for k, v := range query {
+				auth[k] = v[len(v)-1]
+			}
 		}
 		if u.Path != "" {
 			name = u.Path

@@ -19,6 +19,7 @@ var (
 // results) is the acknowledgement callback. The function may return nothing or an error.
 type handler struct {
 	fn   reflect.Value
+	raw  any // the func itself, for callDirect
 	ptr  uintptr
 	*sig // shared by every handler of the same func type
 	once bool
@@ -54,7 +55,7 @@ func newHandler(fn any) (*handler, error) {
 	if err, ok := c.(error); ok {
 		return nil, err
 	}
-	return &handler{fn: v, ptr: v.Pointer(), sig: c.(*sig)}, nil
+	return &handler{fn: v, raw: fn, ptr: v.Pointer(), sig: c.(*sig)}, nil
 }
 
 // newSig checks the func type t and describes its parameters.
@@ -103,6 +104,12 @@ func mustHandler(fn any) *handler {
 // call invokes the handler with args. ack, when non-nil, sends an acknowledgement; a
 // handler that wants an ack receives a no-op when the sender asked for none.
 func (h *handler) call(event string, args Args, ack func(vals []any)) error {
+	if err, ok := h.callDirect(args, ack); ok {
+		if err != nil {
+			return fmt.Errorf("socketio: handler for %q: %w", event, err)
+		}
+		return nil
+	}
 	in := make([]reflect.Value, 0, len(h.params)+1)
 	for i, pt := range h.params {
 		if h.rest && i == len(h.params)-1 {
@@ -129,6 +136,36 @@ func (h *handler) call(event string, args Args, ack func(vals []any)) error {
 		return fmt.Errorf("socketio: handler for %q: %w", event, out[0].Interface().(error))
 	}
 	return nil
+}
+
+// callDirect calls the handler without reflection when its func type is one of the
+// common shapes taking the arguments as Args; ok is false for the others, which call
+// goes through reflect. Both ways pass the same values.
+func (h *handler) callDirect(args Args, ack func([]any)) (err error, ok bool) {
+	switch f := h.raw.(type) {
+	case func(Args):
+		f(args)
+	case func(Args, func(...any)):
+		f(args, directAck(ack))
+	case func(Args) error:
+		err = f(args)
+	case func(Args, func(...any)) error:
+		err = f(args, directAck(ack))
+	case func():
+		f()
+	default:
+		return nil, false
+	}
+	return err, true
+}
+
+// directAck is the ack callback handed to a handler called by callDirect: like
+// makeAck's, a no-op when the sender asked for no acknowledgement.
+func directAck(send func([]any)) func(...any) {
+	if send == nil {
+		return func(...any) {}
+	}
+	return func(vals ...any) { send(vals) }
 }
 
 // makeAck returns a func of type t that passes its arguments to send.

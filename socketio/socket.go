@@ -663,7 +663,12 @@ func (s *Socket) onEvent(p *parser.Packet) {
 		return
 	}
 	var name string
-	if err := all.Decode(0, &name); err != nil {
+	if r := all.Raw(0); len(r) > 0 && r[0] == '"' {
+		if name, err = parser.EventName(r); err != nil {
+			s.client.protocolError(fmt.Errorf("socketio: EVENT on %q: %w", s.nsp.name, err))
+			return
+		}
+	} else if err := all.Decode(0, &name); err != nil {
 		var num float64
 		if all.Decode(0, &num) != nil {
 			s.client.protocolError(fmt.Errorf("socketio: EVENT on %q: the event name must be a string", s.nsp.name))

@@ -5,6 +5,7 @@ package wsserver
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -21,6 +22,7 @@ type parkReader struct {
 	parked  chan struct{} // one value per park
 	live    atomic.Int32  // reader goroutines running
 	resumes atomic.Int32
+	parks   atomic.Int32
 	wg      sync.WaitGroup
 }
 
@@ -41,7 +43,11 @@ func (pr *parkReader) start() {
 		for {
 			data, _, err := pr.c.ReadMessage()
 			if errors.Is(err, ErrParked) {
-				pr.parked <- struct{}{}
+				pr.parks.Add(1)
+				select {
+				case pr.parked <- struct{}{}:
+				default: // nobody waits for parks (TestParkStress counts them)
+				}
 				return
 			}
 			if err != nil {
@@ -257,5 +263,87 @@ func TestEnableParkNeedsRawSocket(t *testing.T) {
 	c := newConn(a, nil, Options{})
 	if c.EnablePark(p, func() {}) {
 		t.Fatal("EnablePark over net.Pipe = true")
+	}
+}
+
+// Many connections park and resume at random while their clients send with pauses around
+// the idle time, and some are closed by the server (Close or CloseNow) at random moments:
+// every message sent before a close arrives once and in order, every reader ends, and
+// nothing stays parked.
+func TestParkStress(t *testing.T) {
+	t.Cleanup(SetParkAfter(time.Millisecond))
+	p, err := NewPoller()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	const conns, msgs = 40, 30
+	var wg sync.WaitGroup
+	var parks atomic.Int32
+	for i := range conns {
+		c, client := tcpConn(t, Options{})
+		pr := newParkReader(t, c, p)
+		wg.Go(func() {
+			defer client.Close()
+			rng := uint32(i*7919 + 1)
+			next := func(n uint32) uint32 { rng = rng*1664525 + 1013904223; return (rng >> 8) % n }
+			closeAt := -1 // the server closes after this many messages; -1: never
+			if i%3 == 0 {
+				closeAt = int(next(msgs))
+			}
+			for k := range msgs {
+				if k == closeAt {
+					if i%2 == 0 {
+						_ = c.CloseNow()
+					} else {
+						_ = c.Close(StatusGoingAway, "") // sends the close frame; does not wait
+					}
+					break
+				}
+				time.Sleep(time.Duration(next(3000)) * time.Microsecond) // around parkAfter
+				want := fmt.Sprintf("m%d", k)
+				if _, err := client.Write(clientFrame(true, 0, OpText, []byte(want))); err != nil {
+					t.Errorf("conn %d: write %d: %v", i, k, err)
+					return
+				}
+				select {
+				case got := <-pr.msgs:
+					if got != want {
+						t.Errorf("conn %d: got %q, want %q", i, got, want)
+						return
+					}
+				case err := <-pr.end:
+					t.Errorf("conn %d: reading ended at message %d: %v", i, k, err)
+					return
+				case <-time.After(10 * time.Second):
+					t.Errorf("conn %d: message %d not read", i, k)
+					return
+				}
+			}
+			if closeAt < 0 {
+				_, _ = client.Write(clientFrame(true, 0, OpClose, []byte{0x03, 0xe8}))
+			} else {
+				// Answer the server's close frame (if one comes) so that Close completes.
+				_, _ = client.Write(clientFrame(true, 0, OpClose, []byte{0x03, 0xe9}))
+			}
+			select {
+			case <-pr.end:
+			case m := <-pr.msgs:
+				t.Errorf("conn %d: message %q after the end", i, m)
+			case <-time.After(10 * time.Second):
+				t.Errorf("conn %d: reading did not end", i)
+			}
+			_ = c.CloseNow()
+			pr.wg.Wait()
+			parks.Add(pr.parks.Load())
+		})
+	}
+	wg.Wait()
+	t.Logf("%d parks on %d connections", parks.Load(), conns)
+	if parks.Load() < conns {
+		t.Fatalf("%d parks on %d connections: the test did not make them park", parks.Load(), conns)
+	}
+	if n := parkedCount(p); n != 0 {
+		t.Fatalf("%d connections still parked", n)
 	}
 }
