@@ -16,14 +16,14 @@ func TestBroadcastsReachEveryClientOnce(t *testing.T) {
 	w := newWorld(t)
 	clients := map[string]int{"c0": 0, "c1": 1, "c2": 2, "c2b": 2}
 	for name, i := range clients {
-		w.connect(name, i)
+		w.Connect(name, i)
 	}
 	for i, g := range w.gos {
 		if err := g.Emit("m", fmt.Sprintf("go%d", i), map[string]any{"bin": []byte{byte(i)}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	w.call(map[string]any{"op": "emit", "args": []any{"m", "node", map[string]any{"bin": map[string]any{"$bin": "02"}}}}, nil)
+	w.Call(map[string]any{"op": "emit", "args": []any{"m", "node", map[string]any{"bin": map[string]any{"$bin": "02"}}}}, nil)
 	all := []string{
 		`["m","go0",{"bin":{"$bin":"00"}}]`,
 		`["m","go1",{"bin":{"$bin":"01"}}]`,
@@ -40,12 +40,12 @@ func TestBroadcastsReachEveryClientOnce(t *testing.T) {
 // selections sent by Go and by Node reach exactly the selected sockets.
 func TestRoomsAndExceptAcrossNodes(t *testing.T) {
 	w := newWorld(t)
-	a, b, n := w.connect("a", 0), w.connect("b", 1), w.connect("n", 2)
+	a, b, n := w.Connect("a", 0), w.Connect("b", 1), w.Connect("n", 2)
 
 	w.gos[0].In(n).SocketsJoin("r")
-	w.call(map[string]any{"op": "socketsJoin", "to": []string{b}, "rooms": []string{"r", "x"}}, nil)
+	w.Call(map[string]any{"op": "socketsJoin", "to": []string{b}, "rooms": []string{"r", "x"}}, nil)
 	w.gos[0].In(a).SocketsJoin("r")
-	waitFor(t, "the Node socket in r", func() bool { return slices.Contains(w.nodeRooms(n), "r") })
+	waitFor(t, "the Node socket in r", func() bool { return slices.Contains(w.NodeRooms(n), "r") })
 	waitFor(t, "b in r and x", func() bool {
 		rooms := w.gos[1].Adapter().SocketRooms(b)
 		return slices.Contains(rooms, "r") && slices.Contains(rooms, "x")
@@ -54,7 +54,7 @@ func TestRoomsAndExceptAcrossNodes(t *testing.T) {
 	if err := w.gos[0].To("r").Except("x").Emit("m", "go-r-except-x"); err != nil {
 		t.Fatal(err)
 	}
-	w.call(map[string]any{"op": "emit", "to": []string{"r"}, "except": []string{a}, "args": []any{"m", "node-r-except-a"}}, nil)
+	w.Call(map[string]any{"op": "emit", "to": []string{"r"}, "except": []string{a}, "args": []any{"m", "node-r-except-a"}}, nil)
 	if err := w.gos[1].To("x", n).Emit("m", "go-x-or-n"); err != nil {
 		t.Fatal(err)
 	}
@@ -64,10 +64,10 @@ func TestRoomsAndExceptAcrossNodes(t *testing.T) {
 		"n": {`["m","go-r-except-x"]`, `["m","node-r-except-a"]`, `["m","go-x-or-n"]`},
 	})
 
-	w.call(map[string]any{"op": "socketsLeave", "to": []string{b}, "rooms": []string{"r"}}, nil)
+	w.Call(map[string]any{"op": "socketsLeave", "to": []string{b}, "rooms": []string{"r"}}, nil)
 	w.gos[1].In(n).SocketsLeave("r")
 	waitFor(t, "b out of r", func() bool { return !slices.Contains(w.gos[1].Adapter().SocketRooms(b), "r") })
-	waitFor(t, "the Node socket out of r", func() bool { return !slices.Contains(w.nodeRooms(n), "r") })
+	waitFor(t, "the Node socket out of r", func() bool { return !slices.Contains(w.NodeRooms(n), "r") })
 }
 
 func ids(sockets []struct {
@@ -87,7 +87,7 @@ func ids(sockets []struct {
 // the other Go server).
 func TestRequestsFromGoAnsweredByNode(t *testing.T) {
 	w := newWorld(t)
-	a, b, n := w.connect("a", 0), w.connect("b", 1), w.connect("n", 2)
+	a, b, n := w.Connect("a", 0), w.Connect("b", 1), w.Connect("n", 2)
 	ctx := context.Background()
 
 	all, err := w.gos[0].FetchSockets(ctx)
@@ -123,7 +123,7 @@ func TestRequestsFromGoAnsweredByNode(t *testing.T) {
 	}
 	waitFor(t, "Node to log both server-side events", func() bool {
 		var log []json.RawMessage
-		w.call(map[string]any{"op": "serverSideLog"}, &log)
+		w.Call(map[string]any{"op": "serverSideLog"}, &log)
 		for _, l := range log {
 			got = append(got, string(l))
 		}
@@ -143,13 +143,13 @@ func TestRequestsFromGoAnsweredByNode(t *testing.T) {
 	}
 	want(t, "EmitWithAck answers", ackStrs, []string{"yes-" + a, "yes-" + b, "yes-" + n})
 	for _, name := range []string{"a", "b", "n"} {
-		if ev := w.next(name); ev != `["q",1]` {
+		if ev := w.Next(name); ev != `["q",1]` {
 			t.Errorf("client %s got %s, want the acknowledged event", name, ev)
 		}
 	}
 
 	w.gos[0].In(n).DisconnectSockets(false)
-	if ev := w.next("n"); ev != `["#disconnect","io server disconnect"]` {
+	if ev := w.Next("n"); ev != `["#disconnect","io server disconnect"]` {
 		t.Errorf("the Node client got %s, want its disconnection", ev)
 	}
 }
@@ -159,14 +159,14 @@ func TestRequestsFromGoAnsweredByNode(t *testing.T) {
 // the Go servers.
 func TestRequestsFromNodeAnsweredByGo(t *testing.T) {
 	w := newWorld(t)
-	a, b, n := w.connect("a", 0), w.connect("b", 1), w.connect("n", 2)
+	a, b, n := w.Connect("a", 0), w.Connect("b", 1), w.Connect("n", 2)
 
 	var sockets []struct {
 		ID    string
 		Rooms []string
 		Data  map[string]any
 	}
-	w.call(map[string]any{"op": "fetchSockets"}, &sockets)
+	w.Call(map[string]any{"op": "fetchSockets"}, &sockets)
 	want(t, "fetchSockets from Node", ids(sockets), []string{a, b, n})
 	for _, s := range sockets {
 		if s.ID == a && (fmt.Sprint(s.Data) != "map[node:go0]" || !slices.Contains(s.Rooms, a)) {
@@ -175,25 +175,25 @@ func TestRequestsFromNodeAnsweredByGo(t *testing.T) {
 	}
 
 	var answers []string
-	w.call(map[string]any{"op": "serverSideEmitWithAck", "args": []any{"hello", "from-node"}}, &answers)
+	w.Call(map[string]any{"op": "serverSideEmitWithAck", "args": []any{"hello", "from-node"}}, &answers)
 	want(t, "serverSideEmitWithAck answers", answers, []string{"go0", "go1"})
-	w.call(map[string]any{"op": "serverSideEmit", "args": []any{"note", "n1"}}, nil)
+	w.Call(map[string]any{"op": "serverSideEmit", "args": []any{"note", "n1"}}, nil)
 	want(t, "Go server-side events", []string{<-w.ssl, <-w.ssl, <-w.ssl, <-w.ssl},
 		[]string{"0:hello:from-node", "1:hello:from-node", "0:note:n1", "1:note:n1"})
 
 	var acks []string
-	w.call(map[string]any{"op": "emitWithAck", "args": []any{"q", 2}, "timeout": 10000}, &acks)
+	w.Call(map[string]any{"op": "emitWithAck", "args": []any{"q", 2}, "timeout": 10000}, &acks)
 	want(t, "emitWithAck answers", acks, []string{"yes-" + a, "yes-" + b, "yes-" + n})
 	for _, name := range []string{"a", "b", "n"} {
-		if ev := w.next(name); ev != `["q",2]` {
+		if ev := w.Next(name); ev != `["q",2]` {
 			t.Errorf("client %s got %s, want the acknowledged event", name, ev)
 		}
 	}
 
-	w.call(map[string]any{"op": "socketsJoin", "to": []string{a}, "rooms": []string{"z"}}, nil)
+	w.Call(map[string]any{"op": "socketsJoin", "to": []string{a}, "rooms": []string{"z"}}, nil)
 	waitFor(t, "a in z", func() bool { return slices.Contains(w.gos[0].Adapter().SocketRooms(a), "z") })
-	w.call(map[string]any{"op": "disconnectSockets", "to": []string{b}, "close": true}, nil)
-	if ev := w.next("b"); !strings.HasPrefix(ev, `["#disconnect",`) {
+	w.Call(map[string]any{"op": "disconnectSockets", "to": []string{b}, "close": true}, nil)
+	if ev := w.Next("b"); !strings.HasPrefix(ev, `["#disconnect",`) {
 		t.Errorf("client b got %s, want its disconnection", ev)
 	}
 }
@@ -203,8 +203,8 @@ func TestRequestsFromNodeAnsweredByGo(t *testing.T) {
 // from Node reach Go.
 func TestLargePayloadBothWays(t *testing.T) {
 	w := newWorld(t)
-	w.connect("a", 0)
-	w.connect("n", 2)
+	w.Connect("a", 0)
+	w.Connect("n", 2)
 	fromGo, fromNode := strings.Repeat("g", 20000), strings.Repeat("n", 20000)
 
 	if err := w.gos[0].Emit("big", fromGo); err != nil {
@@ -213,11 +213,11 @@ func TestLargePayloadBothWays(t *testing.T) {
 	if n := w.count("SELECT count(*) FROM " + w.table); n < 1 {
 		t.Errorf("the attachment table has %d rows after a 20 kB broadcast from Go", n)
 	}
-	w.call(map[string]any{"op": "emit", "args": []any{"big", fromNode}}, nil)
+	w.Call(map[string]any{"op": "emit", "args": []any{"big", fromNode}}, nil)
 	bigs := []string{`["big","` + fromGo + `"]`, `["big","` + fromNode + `"]`}
 	w.expect(map[string][]string{"a": bigs, "n": bigs})
 
-	w.call(map[string]any{"op": "serverSideEmit", "args": []any{"note", fromNode}}, nil)
+	w.Call(map[string]any{"op": "serverSideEmit", "args": []any{"note", fromNode}}, nil)
 	want(t, "Go server-side events", []string{<-w.ssl, <-w.ssl}, []string{"0:note:" + fromNode[:40], "1:note:" + fromNode[:40]})
 	answers, err := w.gos[0].ServerSideEmitWithAck(context.Background(), "hello", fromGo)
 	if err != nil {
@@ -228,7 +228,7 @@ func TestLargePayloadBothWays(t *testing.T) {
 	}
 	<-w.ssl // go1's hello
 	var log [][]string
-	w.call(map[string]any{"op": "serverSideLog"}, &log)
+	w.Call(map[string]any{"op": "serverSideLog"}, &log)
 	if len(log) != 1 || len(log[0]) != 2 || log[0][1] != fromGo {
 		t.Errorf("Node's server-side log has %d entries, want the large hello", len(log))
 	}

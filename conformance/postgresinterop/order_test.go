@@ -19,8 +19,8 @@ func TestKeyOrderAcrossServers(t *testing.T) {
 	for _, g := range w.gos {
 		g.On("ordnote", func(v json.RawMessage) { notes <- string(v) })
 	}
-	r := keyorder.Dial(t, w.urls[0])
-	w.connect("n", 2)
+	r := keyorder.Dial(t, w.URLs[0])
+	w.Connect("n", 2)
 	waitFor(t, "every server to see 2 sockets", func() bool {
 		ds, err := w.gos[1].FetchSockets(context.Background())
 		return err == nil && len(ds) == 2
@@ -28,29 +28,29 @@ func TestKeyOrderAcrossServers(t *testing.T) {
 	wantEvent := `["ord",` + keyorder.Arg + `]`
 
 	// Node -> Go, in a JSON notification.
-	w.call(map[string]any{"op": "emit", "args": []any{"ord", json.RawMessage(keyorder.Arg)}}, nil)
+	w.Call(map[string]any{"op": "emit", "args": []any{"ord", json.RawMessage(keyorder.Arg)}}, nil)
 	keyorder.WantFirst(t, "Node broadcast (notification), Go client on a Go server", r.Next("ord"), keyorder.Arg)
-	if got := w.next("n"); got != wantEvent {
+	if got := w.Next("n"); got != wantEvent {
 		t.Errorf("Node broadcast, official client on the Node server:\n got %s\nwant %s", got, wantEvent)
 	}
 
 	// Node -> Go, as MessagePack in the attachment table.
-	w.call(map[string]any{"op": "emit", "args": []any{"ordbin", json.RawMessage(keyorder.Arg), map[string]any{"$bin": "0102"}}}, nil)
+	w.Call(map[string]any{"op": "emit", "args": []any{"ordbin", json.RawMessage(keyorder.Arg), map[string]any{"$bin": "0102"}}}, nil)
 	args := r.Next("ordbin")
 	keyorder.WantFirst(t, "Node broadcast (attachment), Go client on a Go server", args, keyorder.Arg)
-	if want := `["ordbin",` + keyorder.Arg + `,{"$bin":"0102"}]`; w.next("n") != want {
+	if want := `["ordbin",` + keyorder.Arg + `,{"$bin":"0102"}]`; w.Next("n") != want {
 		t.Errorf("Node binary broadcast, official client on the Node server: want %s", want)
 	}
 
 	// Go -> Go and Go -> Node.
 	must(t, w.gos[1].Emit("ord", keyorder.NewPayload()))
 	keyorder.WantFirst(t, "Go broadcast, Go client on another Go server", r.Next("ord"), keyorder.Arg)
-	if got := w.next("n"); got != wantEvent {
+	if got := w.Next("n"); got != wantEvent {
 		t.Errorf("Go broadcast, official client on the Node server:\n got %s\nwant %s", got, wantEvent)
 	}
 
 	// Node's server-side event reaches the Go servers' handlers in order.
-	w.call(map[string]any{"op": "serverSideEmit", "args": []any{"ordnote", json.RawMessage(keyorder.Arg)}}, nil)
+	w.Call(map[string]any{"op": "serverSideEmit", "args": []any{"ordnote", json.RawMessage(keyorder.Arg)}}, nil)
 	for range w.gos {
 		if got := <-notes; got != keyorder.Arg {
 			t.Errorf("server-side event on a Go server:\n got %s\nwant %s", got, keyorder.Arg)

@@ -4,16 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http/httptest"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/gosockio/gosockio/adapter/postgres"
 	"github.com/gosockio/gosockio/conformance/internal/nodeenv"
+	"github.com/gosockio/gosockio/conformance/internal/nodeworld"
 	"github.com/gosockio/gosockio/socketio"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -21,13 +19,11 @@ import (
 // world is a cluster of two Go servers (0 and 1) and one Node server (2) on one
 // PostgreSQL, with a channel prefix and an attachment table of its own.
 type world struct {
-	t      *testing.T
+	nodeworld.World
 	prefix string
 	table  string
 	admin  *pgxpool.Pool
-	node   *nodeenv.Bridge
 	gos    []*socketio.Server
-	urls   []string
 	ssl    chan string // server-side events seen by the Go servers: "<i>:<event>:<arg>"
 }
 
@@ -54,7 +50,7 @@ const heartbeat = 300 * time.Millisecond
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	w := &world{t: t, prefix: "gsio" + randomHex(4), table: "gsio_att_" + randomHex(4), ssl: make(chan string, 64)}
+	w := &world{World: nodeworld.World{T: t, CallTimeout: 30 * time.Second}, prefix: "gsio" + randomHex(4), table: "gsio_att_" + randomHex(4), ssl: make(chan string, 64)}
 	w.admin = newPool(t)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -86,17 +82,17 @@ func newWorld(t *testing.T) *world {
 			_ = srv.Close(ctx)
 		})
 		w.gos = append(w.gos, srv)
-		w.urls = append(w.urls, hs.URL)
+		w.URLs = append(w.URLs, hs.URL)
 	}
-	w.node = nodeenv.StartBridge(t, "postgres-node.js", nil)
+	w.Node = nodeenv.StartBridge(t, "postgres-node.js", nil)
 	var started struct{ Port int }
-	w.call(map[string]any{"op": "start", "pg": dsn, "channelPrefix": w.prefix, "tableName": w.table, "heartbeatInterval": heartbeat.Milliseconds()}, &started)
+	w.Call(map[string]any{"op": "start", "pg": dsn, "channelPrefix": w.prefix, "tableName": w.table, "heartbeatInterval": heartbeat.Milliseconds()}, &started)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_ = w.node.Call(ctx, map[string]any{"op": "stop"}, nil)
+		_ = w.Node.Call(ctx, map[string]any{"op": "stop"}, nil)
 	})
-	w.urls = append(w.urls, fmt.Sprintf("http://127.0.0.1:%d", started.Port))
+	w.URLs = append(w.URLs, fmt.Sprintf("http://127.0.0.1:%d", started.Port))
 	waitFor(t, "every server to count 3 servers", func() bool {
 		for _, g := range w.gos {
 			if n, err := g.Adapter().ServerCount(context.Background()); err != nil || n != 3 {
@@ -104,54 +100,10 @@ func newWorld(t *testing.T) *world {
 			}
 		}
 		var n int
-		w.call(map[string]any{"op": "serverCount"}, &n)
+		w.Call(map[string]any{"op": "serverCount"}, &n)
 		return n == 3
 	})
 	return w
-}
-
-func (w *world) call(req map[string]any, resp any) {
-	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := w.node.Call(ctx, req, resp); err != nil {
-		w.t.Fatalf("node %s: %v", req["op"], err)
-	}
-}
-
-// connect connects an official client named name to server i and returns its id.
-func (w *world) connect(name string, i int) string {
-	w.t.Helper()
-	var r struct{ ID string }
-	w.call(map[string]any{"op": "connect", "c": name, "url": w.urls[i]}, &r)
-	return r.ID
-}
-
-// next returns the next event client name received, as compact JSON
-// ([event, ...args]; binary as {"$bin":"hex"}).
-func (w *world) next(name string) string {
-	w.t.Helper()
-	var evs []json.RawMessage
-	w.call(map[string]any{"op": "collect", "c": name, "n": 1}, &evs)
-	return string(evs[0])
-}
-
-// untilAll returns the events client name received until it has seen every marker
-// (a marker listed twice must be seen twice), sorted.
-func (w *world) untilAll(name string, markers ...string) []string {
-	w.t.Helper()
-	left := slices.Clone(markers)
-	var others []string
-	for len(left) > 0 {
-		ev := w.next(name)
-		if i := slices.Index(left, ev); i >= 0 {
-			left = slices.Delete(left, i, i+1)
-			continue
-		}
-		others = append(others, ev)
-	}
-	slices.Sort(others)
-	return others
 }
 
 // expect checks that each client receives exactly the events listed for it, in any
@@ -161,59 +113,42 @@ func (w *world) untilAll(name string, markers ...string) []string {
 // events until it has them all, then sends a barrier broadcast from every server and
 // checks that nothing else arrived before the three barriers.
 func (w *world) expect(events map[string][]string) {
-	w.t.Helper()
+	w.T.Helper()
 	for name, evs := range events {
-		if extra := w.untilAll(name, evs...); len(extra) > 0 {
-			w.t.Errorf("client %s got unexpected events %.200q", name, extra)
+		if extra := w.UntilAll(name, evs...); len(extra) > 0 {
+			w.T.Errorf("client %s got unexpected events %.200q", name, extra)
 		}
 	}
 	for i, g := range w.gos {
 		if err := g.Emit("barrier", i); err != nil {
-			w.t.Fatal(err)
+			w.T.Fatal(err)
 		}
 	}
-	w.call(map[string]any{"op": "emit", "args": []any{"barrier", 2}}, nil)
+	w.Call(map[string]any{"op": "emit", "args": []any{"barrier", 2}}, nil)
 	for name := range events {
-		if extra := w.untilAll(name, `["barrier",0]`, `["barrier",1]`, `["barrier",2]`); len(extra) > 0 {
-			w.t.Errorf("client %s got unexpected events %.200q (duplicates or wrong recipients)", name, extra)
+		if extra := w.UntilAll(name, `["barrier",0]`, `["barrier",1]`, `["barrier",2]`); len(extra) > 0 {
+			w.T.Errorf("client %s got unexpected events %.200q (duplicates or wrong recipients)", name, extra)
 		}
 	}
-}
-
-// nodeRooms returns the rooms of a socket of the Node server.
-func (w *world) nodeRooms(id string) []string {
-	var rooms []string
-	w.call(map[string]any{"op": "rooms", "id": id}, &rooms)
-	return rooms
 }
 
 func (w *world) count(sql string) int {
-	w.t.Helper()
+	w.T.Helper()
 	var n int
 	if err := w.admin.QueryRow(context.Background(), sql).Scan(&n); err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
 	return n
 }
 
+// waitFor fails t if cond does not hold within 20s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		tm := time.NewTimer(20 * time.Millisecond)
-		<-tm.C
-	}
+	nodeworld.WaitFor(t, what, 20*time.Second, cond)
 }
 
-func want(t *testing.T, what string, got, want []string) {
+// want fails t unless got and wnt hold the same strings in any order.
+func want(t *testing.T, what string, got, wnt []string) {
 	t.Helper()
-	g, wn := slices.Clone(got), slices.Clone(want)
-	slices.Sort(g)
-	slices.Sort(wn)
-	if !slices.Equal(g, wn) {
-		t.Errorf("%s:\n got %s\nwant %s", what, strings.Join(g, " "), strings.Join(wn, " "))
-	}
+	nodeworld.Want(t, what, got, wnt)
 }

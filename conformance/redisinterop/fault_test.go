@@ -21,7 +21,7 @@ func TestMixedUnresponsiveNodeServer(t *testing.T) {
 	connectAll(w)
 	g0 := w.gos[0].srv
 
-	w.call(map[string]any{"op": "hang", "ms": 1500}, nil)
+	w.Call(map[string]any{"op": "hang", "ms": 1500}, nil)
 	if _, err := g0.FetchSockets(context.Background()); !errors.Is(err, redisadapter.ErrRequestTimeout) || !strings.Contains(err.Error(), "fetchSockets: 1 of 2 servers answered") {
 		t.Fatalf("FetchSockets while the Node server hangs: err = %v", err)
 	}
@@ -43,7 +43,7 @@ func TestMixedUnresponsiveNodeServer(t *testing.T) {
 	})
 	must(t, g0.Emit("after"))
 	for c := range 3 {
-		want(t, fmt.Sprintf("c%d", c), w.collect(fmt.Sprintf("c%d", c), 1), []string{`["after"]`})
+		want(t, fmt.Sprintf("c%d", c), w.Collect(fmt.Sprintf("c%d", c), 1), []string{`["after"]`})
 	}
 }
 
@@ -97,16 +97,16 @@ func testMixedResumesAfterConnectionsKilled(t *testing.T, mode redisadapter.Subs
 		return true
 	})
 	must(t, w.gos[1].srv.Emit("m", "go1"))
-	w.call(map[string]any{"op": "emit", "args": []any{"m", "node"}}, nil)
+	w.Call(map[string]any{"op": "emit", "args": []any{"m", "node"}}, nil)
 	for c := range 3 {
-		want(t, fmt.Sprintf("c%d", c), w.collect(fmt.Sprintf("c%d", c), 2), []string{`["m","go1"]`, `["m","node"]`})
+		want(t, fmt.Sprintf("c%d", c), w.Collect(fmt.Sprintf("c%d", c), 2), []string{`["m","go1"]`, `["m","node"]`})
 	}
 	socks, err := w.gos[0].srv.FetchSockets(context.Background())
 	if err != nil || len(socks) != 3 {
 		t.Errorf("FetchSockets after reconnecting = %d, %v", len(socks), err)
 	}
 	var nodeSocks []struct{ ID string }
-	w.call(map[string]any{"op": "fetchSockets"}, &nodeSocks)
+	w.Call(map[string]any{"op": "fetchSockets"}, &nodeSocks)
 	if len(nodeSocks) != 3 {
 		t.Errorf("Node fetchSockets after the Go servers reconnected = %v", nodeSocks)
 	}

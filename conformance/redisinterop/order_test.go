@@ -34,9 +34,9 @@ func testMixedKeyOrder(t *testing.T, mode redisadapter.SubscriptionMode) {
 		g.srv.On("ordnote", func(v json.RawMessage) { notes <- string(v) })
 		g.srv.On("ordask", func(v json.RawMessage, ack func(keyorder.Payload)) { ack(keyorder.NewPayload()) })
 	}
-	r0 := keyorder.Dial(t, w.urls[0])
-	w.connect("c0", 0)
-	w.connect("c2", 2)
+	r0 := keyorder.Dial(t, w.URLs[0])
+	w.Connect("c0", 0)
+	w.Connect("c2", 2)
 	// r0 and c0 are on go0, c2 on the Node server; wait until the cluster knows r0.
 	waitFor(t, "every server to see 3 sockets", func() bool {
 		ids, err := w.gos[1].srv.FetchSockets(context.Background())
@@ -45,19 +45,19 @@ func testMixedKeyOrder(t *testing.T, mode redisadapter.SubscriptionMode) {
 	wantEvent := `["ord",` + keyorder.Arg + `]`
 
 	// Node -> Go.
-	w.call(map[string]any{"op": "emit", "args": []any{"ord", json.RawMessage(keyorder.Arg)}}, nil)
+	w.Call(map[string]any{"op": "emit", "args": []any{"ord", json.RawMessage(keyorder.Arg)}}, nil)
 	keyorder.WantFirst(t, "Node broadcast, Go client on a Go server", r0.Next("ord"), keyorder.Arg)
-	want(t, "Node broadcast, official client on a Go server", w.collect("c0", 1), []string{wantEvent})
-	want(t, "Node broadcast, official client on the Node server", w.collect("c2", 1), []string{wantEvent})
+	want(t, "Node broadcast, official client on a Go server", w.Collect("c0", 1), []string{wantEvent})
+	want(t, "Node broadcast, official client on the Node server", w.Collect("c2", 1), []string{wantEvent})
 
 	// Go -> Node and Go -> Go.
 	must(t, w.gos[1].srv.Emit("ord", keyorder.NewPayload()))
 	keyorder.WantFirst(t, "Go broadcast, Go client on another Go server", r0.Next("ord"), keyorder.Arg)
-	want(t, "Go broadcast, official client on another Go server", w.collect("c0", 1), []string{wantEvent})
-	want(t, "Go broadcast, official client on the Node server", w.collect("c2", 1), []string{wantEvent})
+	want(t, "Go broadcast, official client on another Go server", w.Collect("c0", 1), []string{wantEvent})
+	want(t, "Go broadcast, official client on the Node server", w.Collect("c2", 1), []string{wantEvent})
 
 	// Server-side events, Node -> Go, and Go's answers to Node.
-	w.call(map[string]any{"op": "serverSideEmit", "args": []any{"ordnote", json.RawMessage(keyorder.Arg)}}, nil)
+	w.Call(map[string]any{"op": "serverSideEmit", "args": []any{"ordnote", json.RawMessage(keyorder.Arg)}}, nil)
 	for range w.gos {
 		select {
 		case got := <-notes:
@@ -69,7 +69,7 @@ func testMixedKeyOrder(t *testing.T, mode redisadapter.SubscriptionMode) {
 		}
 	}
 	var answers []json.RawMessage
-	w.call(map[string]any{"op": "serverSideEmitWithAck", "args": []any{"ordask", "x"}, "timeout": 5000}, &answers)
+	w.Call(map[string]any{"op": "serverSideEmitWithAck", "args": []any{"ordask", "x"}, "timeout": 5000}, &answers)
 	if len(answers) != 2 {
 		t.Fatalf("serverSideEmitWithAck: %d answers, want 2", len(answers))
 	}
@@ -82,17 +82,17 @@ func testMixedKeyOrder(t *testing.T, mode redisadapter.SubscriptionMode) {
 	if mode != "" {
 		return // @socket.io/redis-emitter speaks the classic adapter only
 	}
-	w.call(map[string]any{"op": "emitter", "action": "emit", "key": w.key, "args": []any{"ord", json.RawMessage(keyorder.Arg)}}, nil)
+	w.Call(map[string]any{"op": "emitter", "action": "emit", "key": w.key, "args": []any{"ord", json.RawMessage(keyorder.Arg)}}, nil)
 	keyorder.WantFirst(t, "Node emitter, Go client on a Go server", r0.Next("ord"), keyorder.Arg)
-	want(t, "Node emitter, official client on a Go server", w.collect("c0", 1), []string{wantEvent})
-	want(t, "Node emitter, official client on the Node server", w.collect("c2", 1), []string{wantEvent})
+	want(t, "Node emitter, official client on a Go server", w.Collect("c0", 1), []string{wantEvent})
+	want(t, "Node emitter, official client on the Node server", w.Collect("c2", 1), []string{wantEvent})
 
 	// Our emitter, Go -> Node.
 	em := redisadapter.NewEmitter(w.gos[0].rdb, &redisadapter.EmitterOptions{Key: w.key})
 	must(t, em.Emit(context.Background(), "ord", keyorder.NewPayload()))
 	keyorder.WantFirst(t, "Go emitter, Go client on a Go server", r0.Next("ord"), keyorder.Arg)
-	want(t, "Go emitter, official client on the Node server", w.collect("c2", 1), []string{wantEvent})
-	want(t, "Go emitter, official client on a Go server", w.collect("c0", 1), []string{wantEvent})
+	want(t, "Go emitter, official client on the Node server", w.Collect("c2", 1), []string{wantEvent})
+	want(t, "Go emitter, official client on a Go server", w.Collect("c0", 1), []string{wantEvent})
 }
 
 // The same through the streams adapter (with connection state recovery, so an offset
