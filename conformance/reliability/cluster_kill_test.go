@@ -88,7 +88,7 @@ func TestClusterNodeKilled(t *testing.T) {
 	cLost := dialCluster(t, "client of C", "http://"+c.addr)
 	survivors := []*clusterClient{cA, cB, cMoved}
 	for _, cl := range append(survivors, cLost) {
-		waitUntil(t, cl.name+" connected", func() bool { return cl.connects() == 1 })
+		waitUntilOr(t, cl.name+" connected", func() bool { return cl.connects() == 1 }, cl.describe)
 	}
 
 	stopA := a.broadcast(t)
@@ -288,10 +288,17 @@ func summary(got []int) string {
 // waitUntil polls cond until it holds, failing the test after clusterWait.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
+	waitUntilOr(t, what, cond, func() string { return "" })
+}
+
+// waitUntilOr is waitUntil whose failure message adds state(), what the test knows of
+// the thing it waited for.
+func waitUntilOr(t *testing.T, what string, cond func() bool, state func() string) {
+	t.Helper()
 	deadline := time.Now().Add(clusterWait)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: not after %v", what, clusterWait)
+			t.Fatalf("%s: not after %v %s", what, clusterWait, state())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -608,6 +615,15 @@ func dialCluster(t *testing.T, name, url string) *clusterClient {
 		c.mu.Unlock()
 	})
 	return c
+}
+
+// describe returns what the client went through: its connections' ids, the disconnect
+// reasons and the failed reconnection attempts (for failure messages).
+func (c *clusterClient) describe() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return fmt.Sprintf("(connections %v, disconnects %q, failed reconnection attempts %d, active %v)",
+		c.ids, c.why, c.reconnE, c.sock.Active())
 }
 
 func (c *clusterClient) connects() int {
