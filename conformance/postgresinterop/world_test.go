@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -64,25 +63,8 @@ func newWorld(t *testing.T) *world {
 			ChannelPrefix: w.prefix, TableName: w.table, CreateTable: true,
 			HeartbeatInterval: heartbeat,
 		})
-		srv, err := socketio.NewServer(&socketio.Options{Adapter: factory})
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv.OnConnection(func(s *socketio.Socket) { s.SetData(map[string]any{"node": fmt.Sprintf("go%d", i)}) })
-		srv.On("hello", func(arg string, ack func(string)) {
-			w.ssl <- fmt.Sprintf("%d:hello:%s", i, arg)
-			ack(fmt.Sprintf("go%d", i))
-		})
-		srv.On("note", func(arg string) { w.ssl <- fmt.Sprintf("%d:note:%.40s", i, arg) })
-		hs := httptest.NewServer(srv)
-		t.Cleanup(func() {
-			hs.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = srv.Close(ctx)
-		})
+		srv := w.ServeGo(i, factory, w.ssl)
 		w.gos = append(w.gos, srv)
-		w.URLs = append(w.URLs, hs.URL)
 	}
 	w.Node = nodeenv.StartBridge(t, "postgres-node.js", nil)
 	var started struct{ Port int }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -19,7 +18,6 @@ import (
 // goServer is one Go server of the cluster.
 type goServer struct {
 	srv *socketio.Server
-	url string
 	rdb *goredis.Client
 }
 
@@ -58,25 +56,8 @@ func newWorld(t *testing.T, requestsTimeout time.Duration, mode redisadapter.Sub
 		if mode != "" {
 			factory = redisadapter.CreateShardedAdapter(rdb, &redisadapter.ShardedOptions{ChannelPrefix: w.key, SubscriptionMode: mode, RequestsTimeout: requestsTimeout})
 		}
-		srv, err := socketio.NewServer(&socketio.Options{Adapter: factory})
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv.OnConnection(func(s *socketio.Socket) { s.SetData(map[string]any{"node": fmt.Sprintf("go%d", i)}) })
-		srv.On("hello", func(arg string, ack func(string)) {
-			w.ssl <- fmt.Sprintf("%d:hello:%s", i, arg)
-			ack(fmt.Sprintf("go%d", i))
-		})
-		srv.On("note", func(arg string) { w.ssl <- fmt.Sprintf("%d:note:%s", i, arg) })
-		hs := httptest.NewServer(srv)
-		t.Cleanup(func() {
-			hs.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = srv.Close(ctx)
-		})
-		w.gos = append(w.gos, &goServer{srv: srv, url: hs.URL, rdb: rdb})
-		w.URLs = append(w.URLs, hs.URL)
+		srv := w.ServeGo(i, factory, w.ssl)
+		w.gos = append(w.gos, &goServer{srv: srv, rdb: rdb})
 	}
 	w.Node = nodeenv.StartBridge(t, "redis-node.js", nil)
 	var started struct{ Port int }

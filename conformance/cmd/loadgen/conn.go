@@ -82,12 +82,9 @@ func dial(ctx context.Context, addr string, eio int, onEvent func(string, []json
 		_ = ws.CloseNow()
 		return nil, err
 	}
-	_, open, err := ws.Read(ctx)
+	open, err := readOpen(ctx, ws)
 	if err != nil {
-		return fail(fmt.Errorf("loadgen: read the open packet: %w", err))
-	}
-	if len(open) == 0 || open[0] != '0' {
-		return fail(fmt.Errorf("loadgen: expected the Engine.IO open packet (0{...}), got %q", trunc(open)))
+		return fail(err)
 	}
 	var hs struct {
 		PingInterval int `json:"pingInterval"`
@@ -100,24 +97,8 @@ func dial(ctx context.Context, addr string, eio int, onEvent func(string, []json
 			return fail(fmt.Errorf("loadgen: send CONNECT: %w", err))
 		}
 	}
-	for {
-		_, m, err := ws.Read(ctx)
-		if err != nil {
-			return fail(fmt.Errorf("loadgen: waiting for CONNECT: %w", err))
-		}
-		switch {
-		case string(m) == "2":
-			if err := ws.Write(ctx, websocket.MessageText, []byte("3")); err != nil {
-				return fail(err)
-			}
-			continue
-		case bytes.HasPrefix(m, []byte("40")):
-		case bytes.HasPrefix(m, []byte("44")):
-			return fail(fmt.Errorf("loadgen: server refused namespace \"/\": %s", trunc(m)))
-		default:
-			return fail(fmt.Errorf("loadgen: expected CONNECT (40...), got %q", trunc(m)))
-		}
-		break
+	if err := awaitConnect(ctx, ws); err != nil {
+		return fail(err)
 	}
 	// Stopped by close (CloseNow makes Read fail); close waits on c.done.
 	go c.readLoop()
@@ -257,4 +238,39 @@ func (c *conn) close() {
 	})
 	<-c.done
 	c.pingers.Wait()
+}
+
+// readOpen reads the Engine.IO open packet ("0{...}") and returns it.
+func readOpen(ctx context.Context, ws *websocket.Conn) ([]byte, error) {
+	_, open, err := ws.Read(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loadgen: read the open packet: %w", err)
+	}
+	if len(open) == 0 || open[0] != '0' {
+		return nil, fmt.Errorf("loadgen: expected the Engine.IO open packet (0{...}), got %q", trunc(open))
+	}
+	return open, nil
+}
+
+// awaitConnect reads until the server's CONNECT for "/" ("40..."), answering EIO 4
+// pings meanwhile; a CONNECT_ERROR or anything else is an error.
+func awaitConnect(ctx context.Context, ws *websocket.Conn) error {
+	for {
+		_, m, err := ws.Read(ctx)
+		if err != nil {
+			return fmt.Errorf("loadgen: waiting for CONNECT: %w", err)
+		}
+		switch {
+		case string(m) == "2":
+			if err := ws.Write(ctx, websocket.MessageText, []byte("3")); err != nil {
+				return err
+			}
+		case bytes.HasPrefix(m, []byte("40")):
+			return nil
+		case bytes.HasPrefix(m, []byte("44")):
+			return fmt.Errorf("loadgen: server refused namespace \"/\": %s", trunc(m))
+		default:
+			return fmt.Errorf("loadgen: expected CONNECT (40...), got %q", trunc(m))
+		}
+	}
 }

@@ -35,34 +35,14 @@ func dialIdle(ctx context.Context, client *http.Client, addr string) (*idleConn,
 		_ = ws.CloseNow()
 		return nil, err
 	}
-	_, open, err := ws.Read(ctx)
-	if err != nil {
-		return fail(fmt.Errorf("loadgen: read the open packet: %w", err))
-	}
-	if len(open) == 0 || open[0] != '0' {
-		return fail(fmt.Errorf("loadgen: expected the Engine.IO open packet (0{...}), got %q", trunc(open)))
+	if _, err := readOpen(ctx, ws); err != nil {
+		return fail(err)
 	}
 	if err := ws.Write(ctx, websocket.MessageText, []byte("40")); err != nil {
 		return fail(fmt.Errorf("loadgen: send CONNECT: %w", err))
 	}
-	for {
-		_, m, err := ws.Read(ctx)
-		if err != nil {
-			return fail(fmt.Errorf("loadgen: waiting for CONNECT: %w", err))
-		}
-		switch {
-		case string(m) == "2":
-			if err := ws.Write(ctx, websocket.MessageText, []byte("3")); err != nil {
-				return fail(err)
-			}
-			continue
-		case bytes.HasPrefix(m, []byte("40")):
-		case bytes.HasPrefix(m, []byte("44")):
-			return fail(fmt.Errorf("loadgen: server refused namespace \"/\": %s", trunc(m)))
-		default:
-			return fail(fmt.Errorf("loadgen: expected CONNECT (40...), got %q", trunc(m)))
-		}
-		break
+	if err := awaitConnect(ctx, ws); err != nil {
+		return fail(err)
 	}
 	c := &idleConn{ws: ws, done: make(chan struct{})}
 	// Stopped by close (CloseNow makes Read fail); close waits on c.done.
