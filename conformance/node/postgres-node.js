@@ -35,30 +35,7 @@ const { Server } = require("socket.io");
 const ioc = require("socket.io-client");
 const { Pool } = require("pg");
 const { createAdapter } = require("@socket.io/postgres-adapter");
-
-function fromWire(v) {
-  if (Array.isArray(v)) return v.map(fromWire);
-  if (v && typeof v === "object") {
-    if (typeof v.$bin === "string" && Object.keys(v).length === 1) return Buffer.from(v.$bin, "hex");
-    const o = {};
-    for (const k of Object.keys(v)) o[k] = fromWire(v[k]);
-    return o;
-  }
-  return v;
-}
-
-function toWire(v) {
-  if (Buffer.isBuffer(v)) return { $bin: v.toString("hex") };
-  if (v instanceof ArrayBuffer) return { $bin: Buffer.from(v).toString("hex") };
-  if (ArrayBuffer.isView(v)) return { $bin: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("hex") };
-  if (Array.isArray(v)) return v.map(toWire);
-  if (v && typeof v === "object") {
-    const o = {};
-    for (const k of Object.keys(v)) o[k] = toWire(v[k]);
-    return o;
-  }
-  return v === undefined ? null : v;
-}
+const { fromWire, toWire } = require("./lib/cluster-node"); // the {"$bin":"<hex>"} wire form
 
 let io, httpServer, pool;
 const clients = new Map(); // name -> {socket, log: [], waiters: []}
