@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,33 +17,15 @@ import (
 // recordSep separates Engine.IO 4 packets in a polling body.
 const recordSep = '\x1e'
 
-// pollURL turns a -url base and -path into the polling address (without sid).
-func pollURL(base, path string) (string, error) {
-	u, err := url.Parse(base)
-	if err != nil {
-		return "", fmt.Errorf("loadgen: -url %q: %w", base, err)
-	}
-	switch u.Scheme {
-	case "http", "ws":
-		u.Scheme = "http"
-	case "https", "wss":
-		u.Scheme = "https"
-	default:
-		return "", fmt.Errorf("loadgen: -url %q: scheme must be http, https, ws or wss", base)
-	}
-	u.Path = path
-	u.RawQuery = "EIO=4&transport=polling"
-	return u.String(), nil
-}
-
 // pollConn is one socket.io client on namespace "/" over Engine.IO 4 HTTP
 // long-polling: a handshake GET, then one goroutine that keeps a GET pending for
 // the server's packets and one that POSTs the client's packets, one POST at a time
 // (engine.io answers overlapping POSTs with an error), batching what queued up
 // meanwhile.
 type pollConn struct {
-	client *http.Client
-	addr   string // polling address with the session id
+	get    *httpConn // owned by getLoop once it runs
+	poster *httpConn // owned by postLoop, then by close
+	target string    // request target with the session id
 
 	mu   sync.Mutex
 	out  [][]byte // guarded by mu: packets waiting for the next POST
@@ -63,24 +45,30 @@ type pollConn struct {
 }
 
 // dialPolling runs the Engine.IO handshake over polling, sends the socket.io
-// CONNECT for "/" and returns once the server's CONNECT has arrived.
-func dialPolling(ctx context.Context, client *http.Client, addr string) (*pollConn, error) {
-	body, err := pollGet(ctx, client, addr)
+// CONNECT for "/" and returns once the server's CONNECT has arrived. The connection's
+// GETs and POSTs go over two keep-alive connections dialed by d.
+func dialPolling(ctx context.Context, d *net.Dialer, ep pollEndpoint) (*pollConn, error) {
+	get := newHTTPConn(d, ep)
+	body, err := pollDo(ctx, get, http.MethodGet, ep.target, nil)
+	get.detach()
 	if err != nil {
+		get.close()
 		return nil, fmt.Errorf("loadgen: polling handshake: %w", err)
 	}
 	first, _, _ := bytes.Cut(body, []byte{recordSep})
 	if len(first) == 0 || first[0] != '0' {
+		get.close()
 		return nil, fmt.Errorf("loadgen: expected the Engine.IO open packet (0{...}), got %q", trunc(body))
 	}
 	var hs struct {
 		SID string `json:"sid"`
 	}
 	if err := json.Unmarshal(first[1:], &hs); err != nil || hs.SID == "" {
+		get.close()
 		return nil, fmt.Errorf("loadgen: open packet %q has no sid (%v)", trunc(first), err)
 	}
 	life, cancel := context.WithCancel(context.Background())
-	c := &pollConn{client: client, addr: addr + "&sid=" + url.QueryEscape(hs.SID),
+	c := &pollConn{get: get, poster: newHTTPConn(d, ep), target: ep.target + "&sid=" + url.QueryEscape(hs.SID),
 		wake:      make(chan struct{}, 1),
 		connected: make(chan struct{}), life: life, cancel: cancel, quit: make(chan struct{}),
 		getDone: make(chan struct{}), postDone: make(chan struct{})}
@@ -105,29 +93,17 @@ func dialPolling(ctx context.Context, client *http.Client, addr string) (*pollCo
 	return nil, err
 }
 
-// pollGet runs one GET and returns its body; any status but 200 is an error.
-func pollGet(ctx context.Context, client *http.Client, addr string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, addr, nil)
+// pollDo runs one request on h and returns the response body; any status but 200 is
+// an error.
+func pollDo(ctx context.Context, h *httpConn, method, target string, body []byte) ([]byte, error) {
+	code, resp, err := h.do(ctx, method, target, body)
 	if err != nil {
 		return nil, err
 	}
-	return pollDo(client, req)
-}
-
-func pollDo(client *http.Client, req *http.Request) ([]byte, error) {
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
+	if code != http.StatusOK {
+		return nil, fmt.Errorf("%s: HTTP %d: %s", method, code, trunc(resp))
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: HTTP %d: %s", req.Method, resp.StatusCode, trunc(body))
-	}
-	return body, nil
+	return resp, nil
 }
 
 // end records why the session ended (the first reason wins), fails the waiting
@@ -154,8 +130,9 @@ func (c *pollConn) reason() error {
 // getLoop keeps one GET pending and handles the packets of each response.
 func (c *pollConn) getLoop() {
 	defer close(c.getDone)
+	defer c.get.close()
 	for {
-		body, err := pollGet(c.life, c.client, c.addr)
+		body, err := pollDo(c.life, c.get, http.MethodGet, c.target, nil)
 		if err != nil {
 			c.end(fmt.Errorf("loadgen: polling GET: %w", err))
 			return
@@ -237,12 +214,7 @@ func (c *pollConn) postLoop() {
 }
 
 func (c *pollConn) post(ctx context.Context, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.addr, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
-	resp, err := pollDo(c.client, req)
+	resp, err := pollDo(ctx, c.poster, http.MethodPost, c.target, body)
 	if err != nil {
 		return err
 	}
@@ -274,33 +246,26 @@ func (c *pollConn) close() {
 			_ = c.post(ctx, []byte("1"))
 			cancel()
 		}
+		c.poster.close()
 		c.end(errClosed)
 	})
 	<-c.getDone
 }
 
-// pollClients makes the HTTP client of every polling connection: one transport per
-// -source address (or one without -source), each keeping up to two idle
-// connections per client for reuse (its GET and its POST).
-func (r *runner) pollClients(n int) (clients []*http.Client, closeIdle func()) {
+// pollDialers returns the dialer of each -source address (or one without -source);
+// every polling connection dials its GET and POST connections with one of them.
+func (r *runner) pollDialers() []*net.Dialer {
 	k := max(len(r.cfg.sources), 1)
-	per := 2*(n/k+1) + 8
-	var trs []*http.Transport
+	ds := make([]*net.Dialer, k)
 	for i := range k {
-		tr := httpTransport(r.sourceDialer(i), per)
-		trs = append(trs, tr)
-		clients = append(clients, &http.Client{Transport: tr})
+		ds[i] = r.sourceDialer(i)
 	}
-	return clients, func() {
-		for _, tr := range trs {
-			tr.CloseIdleConnections()
-		}
-	}
+	return ds
 }
 
 // pollAddrs returns the polling address of each -url base.
-func (r *runner) pollAddrs() ([]string, error) {
-	var out []string
+func (r *runner) pollAddrs() ([]pollEndpoint, error) {
+	var out []pollEndpoint
 	for _, b := range splitURLs(r.cfg.url) {
 		a, err := pollURL(b, r.cfg.path)
 		if err != nil {
@@ -314,7 +279,7 @@ func (r *runner) pollAddrs() ([]string, error) {
 // connectPolling opens n polling connections, at most -c handshakes at a time;
 // connection i goes to -url i mod K from -source i mod S. Failed connections are
 // nil in the result.
-func (r *runner) connectPolling(ctx context.Context, n int, clients []*http.Client, addrs []string) ([]*pollConn, int64) {
+func (r *runner) connectPolling(ctx context.Context, n int, dialers []*net.Dialer, addrs []pollEndpoint) ([]*pollConn, int64) {
 	conns := make([]*pollConn, n)
 	var (
 		wg  sync.WaitGroup
@@ -336,7 +301,7 @@ func (r *runner) connectPolling(ctx context.Context, n int, clients []*http.Clie
 			defer func() { <-sem }()
 			hctx, cancel := context.WithTimeout(ctx, r.cfg.timeout)
 			defer cancel()
-			c, err := dialPolling(hctx, clients[i%len(clients)], addrs[i%len(addrs)])
+			c, err := dialPolling(hctx, dialers[i%len(dialers)], addrs[i%len(addrs)])
 			if err != nil {
 				nf.Add(1)
 				r.logf("connect", "connection %d: %v", i, err)

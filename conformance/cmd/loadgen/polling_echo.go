@@ -14,9 +14,7 @@ func runPollingEcho(ctx context.Context, r *runner, rep *report) error {
 	if err != nil {
 		return err
 	}
-	clients, closeIdle := r.pollClients(r.cfg.n)
-	defer closeIdle()
-	conns, failed := r.connectPolling(ctx, r.cfg.n, clients, addrs)
+	conns, failed := r.connectPolling(ctx, r.cfg.n, r.pollDialers(), addrs)
 	defer closePolling(conns)
 	rep.Failed = failed
 	echoLoops(ctx, r, rep, conns)

@@ -109,13 +109,11 @@ func TestPollingRefused(t *testing.T) {
 // waiting on it (a send error, not a hang until -timeout).
 func TestPollingSessionEnds(t *testing.T) {
 	rs := startRecordingServer(t)
-	client := &http.Client{Transport: httpTransport(&net.Dialer{}, 4)}
-	defer client.Transport.(*http.Transport).CloseIdleConnections()
 	addr, err := pollURL(rs.url, "/socket.io/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := dialPolling(t.Context(), client, addr)
+	c, err := dialPolling(t.Context(), &net.Dialer{}, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
