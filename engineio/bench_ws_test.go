@@ -1,7 +1,6 @@
 package engineio
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -11,7 +10,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gosockio/gosockio/engineio/internal/wsserver"
 )
@@ -90,17 +91,16 @@ func BenchmarkWebSocketWriteBatch(b *testing.B) {
 }
 
 // BenchmarkBroadcastFanout sends one message to each of N idle websocket sessions of a
-// server from one goroutine, as a broadcast does (each Send queues the frame and starts
-// or feeds that socket's writer goroutine, which writes what queued in one write), then
-// waits until every socket has written it. Clients are raw TCP connections that discard
-// what they read.
+// server from one goroutine, as a broadcast does (each Send queues the frame and hands the
+// socket to a flusher, or feeds the round it waits for; see flusher.go), then waits until
+// every socket has written it. Clients are raw TCP connections that discard what they
+// read.
 func BenchmarkBroadcastFanout(b *testing.B) {
 	for _, n := range []int{100, 1000} {
 		b.Run(fmt.Sprintf("sockets=%d", n), func(b *testing.B) {
 			srv, _ := NewServer(nil)
-			var mu sync.Mutex
-			var socks []*Socket
-			srv.OnConnection(func(s *Socket) { mu.Lock(); socks = append(socks, s); mu.Unlock() })
+			conns := make(chan *Socket, n)
+			srv.OnConnection(func(s *Socket) { conns <- s })
 			ts := httptest.NewServer(srv)
 			defer ts.Close()
 			defer srv.Shutdown(context.Background())
@@ -112,11 +112,14 @@ func BenchmarkBroadcastFanout(b *testing.B) {
 				defer c.Close()
 				wg.Go(func() { _, _ = io.Copy(io.Discard, c) })
 			}
-			mu.Lock()
-			targets := socks
-			mu.Unlock()
+			// The open packet goes out before OnConnection runs: wait for all n.
+			targets := make([]*Socket, 0, n)
+			for range n {
+				targets = append(targets, <-conns)
+			}
 			msg := []Message{{Data: []byte(`2["news","hello",42]`)}}
 			b.ReportAllocs()
+			cpu0 := processCPU()
 			for b.Loop() {
 				for _, s := range targets {
 					if err := s.Send(msg, SendOptions{}); err != nil {
@@ -136,39 +139,95 @@ func BenchmarkBroadcastFanout(b *testing.B) {
 					}
 				}
 			}
+			user, sys := processCPU().sub(cpu0)
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/delivery")
+			// The process's CPU: the server's and the clients' reads (the same for any
+			// server), user and kernel.
+			b.ReportMetric(float64(user.Nanoseconds())/float64(b.N*n), "user-ns/delivery")
+			b.ReportMetric(float64(sys.Nanoseconds())/float64(b.N*n), "sys-ns/delivery")
 		})
 	}
+}
+
+// BenchmarkBroadcastFanoutReceived is BenchmarkBroadcastFanout timed end to end: a
+// broadcast is done when the last client has read its frame (the fan-out's latency), and
+// the broadcaster waits for that on a channel rather than polling, so that the CPU figures
+// hold only the server's work and the clients' reads. sockets=1 is the latency of one
+// Send to an idle websocket (not from its OnMessage) until the client reads it.
+func BenchmarkBroadcastFanoutReceived(b *testing.B) {
+	msg := []Message{{Data: []byte(`2["news","hello",42]`)}}
+	frameLen := int64(2 + 1 + len(msg[0].Data)) // header, packet type, data
+	for _, n := range []int{1, 100, 1000} {
+		b.Run(fmt.Sprintf("sockets=%d", n), func(b *testing.B) {
+			srv, _ := NewServer(&Options{PingInterval: time.Hour}) // no ping frames
+			conns := make(chan *Socket, n)
+			srv.OnConnection(func(s *Socket) { conns <- s })
+			ts := httptest.NewServer(srv)
+			defer ts.Close()
+			defer srv.Shutdown(context.Background())
+			var (
+				got, want atomic.Int64 // bytes read by all clients, and expected so far
+				done      = make(chan struct{}, 1)
+				wg        sync.WaitGroup
+			)
+			defer wg.Wait()
+			addr := strings.TrimPrefix(ts.URL, "http://")
+			for range n {
+				c := dialRawWebSocket(b, addr)
+				defer c.Close()
+				wg.Go(func() {
+					buf := make([]byte, 4096)
+					for {
+						k, err := c.Read(buf)
+						if k > 0 && got.Add(int64(k)) == want.Load() {
+							done <- struct{}{}
+						}
+						if err != nil {
+							return
+						}
+					}
+				})
+			}
+			// The open packet goes out before OnConnection runs: wait for all n.
+			targets := make([]*Socket, 0, n)
+			for range n {
+				targets = append(targets, <-conns)
+			}
+			b.ReportAllocs()
+			cpu0 := processCPU()
+			for b.Loop() {
+				want.Add(int64(n) * frameLen)
+				for _, s := range targets {
+					if err := s.Send(msg, SendOptions{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				<-done
+			}
+			user, sys := processCPU().sub(cpu0)
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/delivery")
+			b.ReportMetric(float64(user.Nanoseconds())/float64(b.N*n), "user-ns/delivery")
+			b.ReportMetric(float64(sys.Nanoseconds())/float64(b.N*n), "sys-ns/delivery")
+		})
+	}
+}
+
+// cpuTimes is the process's CPU time so far, user and system.
+type cpuTimes struct{ user, sys time.Duration }
+
+func processCPU() cpuTimes {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return cpuTimes{time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())}
+}
+
+func (c cpuTimes) sub(old cpuTimes) (user, sys time.Duration) {
+	return c.user - old.user, c.sys - old.sys
 }
 
 // dialRawWebSocket opens a websocket session with a raw TCP client and reads the open
 // packet; the returned conn is positioned after it.
 func dialRawWebSocket(b testing.TB, addr string) net.Conn {
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	_, _ = c.Write([]byte("GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"))
-	r := bufio.NewReaderSize(c, 512)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			b.Fatal(err)
-		}
-		if line == "\r\n" {
-			break
-		}
-	}
-	hdr := make([]byte, 2)
-	if _, err := io.ReadFull(r, hdr); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := r.Discard(int(hdr[1] & 0x7f)); err != nil {
-		b.Fatal(err)
-	}
-	if r.Buffered() > 0 {
-		b.Fatal("bytes after the open packet")
-	}
+	c, _ := dialOpen(b, addr)
 	return c
 }

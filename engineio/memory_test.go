@@ -1,7 +1,6 @@
 package engineio
 
 import (
-	"bufio"
 	"context"
 	"net"
 	"net/http/httptest"
@@ -28,29 +27,8 @@ func BenchmarkIdleWebSocketMemory(b *testing.B) {
 		heap0, stack0 := memInUse()
 		conns := make([]net.Conn, 0, n)
 		for range n {
-			c, err := net.Dial("tcp", addr)
-			if err != nil {
-				b.Fatal(err)
-			}
+			c, _ := dialOpen(b, addr)
 			conns = append(conns, c)
-			_, _ = c.Write([]byte("GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-				"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"))
-			r := bufio.NewReaderSize(c, 512)
-			for {
-				line, err := r.ReadString('\n')
-				if err != nil {
-					b.Fatal(err)
-				}
-				if line == "\r\n" {
-					break
-				}
-			}
-			// The open packet: one small text frame.
-			hdr := make([]byte, 2)
-			if _, err := r.Read(hdr); err != nil {
-				b.Fatal(err)
-			}
-			_, _ = r.Discard(int(hdr[1] & 0x7f))
 		}
 		deadline := time.Now().Add(5 * time.Second)
 		for srv.ClientsCount() < n && time.Now().Before(deadline) {

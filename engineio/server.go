@@ -26,7 +26,9 @@ type Server struct {
 	clients map[string]*Socket // guarded by mu
 	closed  bool               // guarded by mu
 
-	wg sync.WaitGroup // request handlers and websocket writers; Shutdown waits for them
+	wg sync.WaitGroup // request handlers, websocket writers and flushers; Shutdown waits for them
+
+	flush flushers // write websockets without a goroutine per socket (see flusher.go)
 
 	pollerOnce sync.Once
 	poller     *wsserver.Poller // parks idle websockets (see wsPoller); nil where unsupported
@@ -51,8 +53,11 @@ func NewServer(opts *Options) (*Server, error) {
 }
 
 // OnConnection sets the function called with each new socket (Node: the "connection"
-// event). Set it before serving. fn runs before any message of that socket is delivered and
-// before the handshake response is sent; set Socket.OnMessage, OnUpgrade and OnClose in it.
+// event). Set it before serving. fn runs before any message of that socket is delivered;
+// set Socket.OnMessage, OnUpgrade and OnClose in it. A polling handshake's response is
+// sent after fn returns; a websocket handshake's 101 response and open packet are sent
+// before fn runs (as in Node, where the socket sends its open packet before "connection"
+// is emitted), and what fn sends follows them.
 func (s *Server) OnConnection(fn func(*Socket)) { s.onConnection = fn }
 
 // ClientsCount returns the number of open sessions (Node: clientsCount).
@@ -81,6 +86,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, c := range socks {
 		c.closeWith(ReasonServerShuttingDown, nil, closeDiscard)
 	}
+	// The flushers end when the sockets just closed have had their last round.
+	s.stopFlushers()
 	s.pollerOnce.Do(func() {}) // none is made from now on
 	if s.poller != nil {
 		// Websockets still parked (their close is under way) get their readers back.
@@ -218,11 +225,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, errUnsupportedProtocol, "EIO", q.Get("EIO"))
 		return
 	}
-	s.handshake(w, r, transport, protocol, jsonpIdx)
+	s.handshake(w, r, transport, protocol, jsonpIdx, q.Has("b64"))
 }
 
-// handshake opens a new session.
-func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport string, protocol, jsonpIdx int) {
+// handshake opens a new session. b64 is the query's b64 flag (binary as base64 text).
+func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport string, protocol, jsonpIdx int, b64 bool) {
 	id, err := s.opts.GenerateID(r)
 	if err != nil || id == "" {
 		s.reject(w, r, errBadRequest, "reason", "GenerateID failed", "err", err)
@@ -231,15 +238,14 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 	c := &Socket{srv: s, id: id, req: trimRequest(r), protocol: uint8(protocol)}
 	var conn *wsserver.Conn
 	if transport == TransportWebSocket {
-		conn, err = s.acceptWebSocket(w, r, id, true)
-		if err != nil {
+		c.transport = transportWebSocket
+		c.wsB64 = b64
+		if conn, err = s.acceptHandshake(w, r, c); err != nil {
 			return
 		}
-		c.transport = transportWebSocket
 		c.ws = conn
-		c.wsB64 = r.URL.Query().Has("b64")
 	} else {
-		c.poll = &pollTransport{b64: r.URL.Query().Has("b64"), jsonp: jsonpIdx >= 0, jsonpIdx: jsonpIdx}
+		c.poll = &pollTransport{b64: b64, jsonp: jsonpIdx >= 0, jsonpIdx: jsonpIdx}
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -254,12 +260,16 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 	s.clients[id] = c
 	s.mu.Unlock()
 	s.stats.connectionsTotal.Add(1)
-	s.debug("handshake", "component", "engine", "sid", id, "transport", transport, "protocol", protocol)
+	if s.log.Enabled(context.Background(), slog.LevelDebug) { // else the arguments would be boxed for nothing
+		s.log.Debug("handshake", "component", "engine", "sid", id, "transport", transport, "protocol", protocol)
+	}
 
 	c.mu.Lock()
-	c.queue = append(c.queue, queued{Packet: Packet{Type: PacketOpen, Data: s.openPayload(id, protocol, transport)}})
-	if m := s.opts.InitialPacket; m != nil {
-		c.queue = append(c.queue, queued{Packet: Packet{Type: PacketMessage, Data: m.Data, Binary: m.Binary}})
+	if conn == nil { // a websocket's open packet went with the 101 response (acceptHandshake)
+		var first [2]Packet
+		for _, p := range s.appendFirstPackets(first[:0], id, protocol, transport) {
+			c.queue = append(c.queue, queued{Packet: p})
+		}
 	}
 	c.startHeartbeatLocked()
 	c.mu.Unlock()
@@ -271,15 +281,54 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 	}
 	if conn != nil {
 		c.mu.Lock()
-		c.flushLocked()
+		c.flushLocked() // what OnConnection sent, if a flusher did not take it yet
 		c.mu.Unlock()
-		// The reader gets a goroutine of its own so that this handler returns and net/http
-		// frees its per-connection state (buffers, stack). It stops when the connection
-		// fails or is closed; Shutdown waits for it.
-		c.startReader(conn)
+		c.serveReader(conn)
 		return
 	}
 	c.servePoll(w, r, true)
+}
+
+// appendFirstPackets appends what a new session sends first: the open packet, then
+// Options.InitialPacket (Node: initialPacket) if set.
+func (s *Server) appendFirstPackets(dst []Packet, id string, protocol int, transport string) []Packet {
+	dst = append(dst, Packet{Type: PacketOpen, Data: s.openPayload(id, protocol, transport)})
+	if m := s.opts.InitialPacket; m != nil {
+		dst = append(dst, Packet{Type: PacketMessage, Data: m.Data, Binary: m.Binary})
+	}
+	return dst
+}
+
+// acceptHandshake completes the WebSocket handshake of a new session c (transport and
+// b64 set): the 101 response carries the cookie, and the open packet (and
+// Options.InitialPacket) follow it in the same write. As in Node, where the socket sends
+// its open packet before the server emits "connection", they go out before OnConnection
+// runs; what OnConnection sends follows them.
+func (s *Server) acceptHandshake(w http.ResponseWriter, r *http.Request, c *Socket) (*wsserver.Conn, error) {
+	s.setCookie(w.Header(), c.id)
+	opts := wsserver.Options{ReadLimit: s.opts.MaxHTTPBufferSize}
+	if d := s.opts.PerMessageDeflate; d != nil {
+		opts.Deflate = &wsserver.DeflateOptions{Threshold: d.Threshold}
+	}
+	proto := int(c.protocol)
+	var first [2]Packet
+	packets := first[:0]
+	conn, err := wsserver.AcceptWith(w, r, opts, func(conn *wsserver.Conn, b []byte) []byte {
+		packets = s.appendFirstPackets(packets, c.id, proto, TransportWebSocket)
+		for _, p := range packets {
+			b, _ = appendWSFrame(conn, b, p, proto, c.wsB64, true)
+		}
+		return b
+	})
+	if err != nil {
+		s.debug("websocket accept failed", "component", "engine:ws", "sid", c.id, "err", err)
+		return nil, err
+	}
+	for _, p := range packets {
+		n, _ := wsPayloadLen(p, proto, c.wsB64)
+		s.stats.countOut(p.Type, n)
+	}
+	return conn, nil
 }
 
 // wsPoller returns the poller that idle websockets park in, made on first use; nil where
@@ -295,19 +344,28 @@ func (s *Server) wsPoller() *wsserver.Poller {
 	return s.poller
 }
 
-// startReader starts the websocket's reader. An idle websocket parks (wsserver.EnablePark):
-// after a while without input its reader goroutine ends, and a new one starts when input
-// arrives, so that thousands of idle connections hold no goroutine (and no stack) each.
-// Shutdown waits for the reader.
-func (c *Socket) startReader(conn *wsserver.Conn) {
-	c.enablePark(conn)
+// serveReader runs the reader of a new session's websocket. An idle websocket parks
+// (wsserver.EnablePark): after a while without input its reader ends, and a new one starts
+// on a goroutine of its own when input arrives, so that thousands of idle connections hold
+// no goroutine (and no stack) each. The first reader runs on the handshake's handler
+// goroutine: its stack has grown already, where a new goroutine would grow one again to
+// read the socket.io CONNECT and answer it, and it ends (and net/http frees its state for
+// the connection) when the websocket first parks, within seconds of its last input.
+// A websocket that cannot park (TLS) gets a goroutine of its own instead, so that this
+// handler returns and net/http frees its per-connection state (buffers, stack) at once.
+// Shutdown waits for the reader either way (ServeHTTP is counted in s.srv.wg too).
+func (c *Socket) serveReader(conn *wsserver.Conn) {
+	if c.enablePark(conn) {
+		c.readLoop(conn)
+		return
+	}
 	c.srv.wg.Go(func() { c.readLoop(conn) })
 }
 
 // enablePark lets conn park when idle; its reader then ends on wsserver.ErrParked and is
-// started anew by the poller (see startReader).
-func (c *Socket) enablePark(conn *wsserver.Conn) {
-	conn.EnablePark(c.srv.wsPoller(), func() { c.srv.wg.Go(func() { c.readLoop(conn) }) })
+// started anew by the poller (see serveReader). It reports whether conn can park.
+func (c *Socket) enablePark(conn *wsserver.Conn) bool {
+	return conn.EnablePark(c.srv.wsPoller(), func() { c.srv.wg.Go(func() { c.readLoop(conn) }) })
 }
 
 // openPayload is the JSON of the open packet.
@@ -332,9 +390,28 @@ func (s *Server) openPayload(id string, protocol int, transport string) []byte {
 	return append(b, '}')
 }
 
+// appendJSONString appends s as a JSON string. The ids GenerateID makes (base64url) are
+// copied as they are; other strings go through encoding/json.
 func appendJSONString(b []byte, s string) ([]byte, error) {
+	if plainJSON(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"'), nil
+	}
 	j, err := json.Marshal(s)
 	return append(b, j...), err
+}
+
+// plainJSON reports whether s is its own JSON string body: printable ASCII that neither
+// JSON nor encoding/json's HTML-safe escaping (<, >, &) would escape.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 // setCookie adds the session cookie to a handshake response.

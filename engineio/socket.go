@@ -70,9 +70,10 @@ type queued struct {
 //
 // Concurrency: the transport that reads (a polling POST, or the websocket read loop) calls
 // OnMessage, one call at a time, in arrival order. Writes go through a bounded queue drained
-// by one writer at a time: the pending polling GET, or a websocket writer goroutine started
-// when there is something to write and gone when the queue is empty (a reply sent from
-// OnMessage to an idle websocket is written inline, without blocking).
+// by one writer at a time: the pending polling GET, or for a websocket one of the server's
+// flusher goroutines (one non-blocking write of the whole queue; see flusher.go), or a
+// writer goroutine of the socket's own while its client reads too slowly for that (a reply
+// sent from OnMessage to an idle websocket is written inline, without blocking).
 type Socket struct {
 	srv      *Server
 	id       string
@@ -92,7 +93,7 @@ type Socket struct {
 	transport    uint8 // 0 polling, 1 websocket
 	inCallback   bool  // an OnMessage call is running
 	closePending bool  // OnClose must run when that call returns
-	writing      bool  // a websocket writer goroutine is running
+	writing      bool  // websocket write ownership (flusher round, writer goroutine, inline write)
 	overflowed   bool  // Send overflowed the queue; the close is under way
 	awaitingPong bool  // v4: a ping was sent and no pong came yet
 	refreshed    bool  // v4: the pong deadline was extended once by another packet
@@ -216,9 +217,9 @@ func (s *Socket) Send(msgs []Message, opts SendOptions) error {
 		// Inline fast path for a reply (an ack, an echo) sent while this socket's OnMessage
 		// runs: nothing queued and no writer, so this goroutine takes the write ownership
 		// and writes without blocking (see sendInline). Other sends, broadcasts above
-		// all, start the socket's writer goroutine: one goroutine per socket writes in
-		// parallel on all cores and batches what queues up meanwhile, where a broadcaster
-		// writing to every socket itself would be one core's worth of syscalls.
+		// all, go to the server's flushers: they write on all cores and batch what queues
+		// up meanwhile, where a broadcaster writing to every socket itself would be one
+		// core's worth of syscalls.
 		if s.ws.CanTryWrite() {
 			s.writing = true
 			conn, b64 := s.ws, s.wsB64
@@ -258,8 +259,9 @@ func (s *Socket) sendPacketLocked(p Packet) {
 	s.flushLocked()
 }
 
-// flushLocked hands the queue to the transport's writer: it wakes the pending GET or starts
-// the websocket writer.
+// flushLocked hands the queue to the transport's writer: it wakes the pending GET, or gives
+// the websocket to a flusher (see flusher.go), or, on a connection that cannot be written
+// without blocking (TLS), starts its writer goroutine.
 func (s *Socket) flushLocked() {
 	if len(s.queue) == 0 {
 		return
@@ -273,8 +275,11 @@ func (s *Socket) flushLocked() {
 	}
 	if !s.writing {
 		s.writing = true
-		// Stopped by itself when the queue is empty; Server.Shutdown waits for it.
-		s.srv.wg.Go(s.writeLoop)
+		if s.state == stateOpen && s.ws.CanTryWrite() {
+			s.srv.pushFlush(s)
+			return
+		}
+		s.startWriteLoop()
 	}
 }
 
@@ -453,8 +458,8 @@ func (s *Socket) closeWith(reason string, cause error, mode closeMode) {
 		_ = closeNowConn.CloseNow()
 	}
 	if startWriter {
-		// Stopped by itself after the close handshake; Server.Shutdown waits for it.
-		s.srv.wg.Go(s.writeLoop)
+		// The close handshake may block: a writer goroutine of its own, not a flusher.
+		s.startWriteLoop()
 	}
 	s.srv.remove(s)
 	s.srv.debug("socket closed", "component", "engine:socket", "sid", s.id, "reason", reason, "cause", cause)

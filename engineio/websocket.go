@@ -57,11 +57,19 @@ func (c *Socket) readLoop(conn *wsserver.Conn) {
 	}
 }
 
-// writeLoop drains the queue to the websocket until the queue is empty; it is started by
-// flushLocked (or by an inline write that could not finish) when there is something to
-// write. Each round encodes all queued packets as consecutive frames into one buffer and
-// writes it at once. After the socket closed it ends the connection (close handshake when
-// wsGraceful).
+// startWriteLoop starts the socket's writer goroutine; the caller set c.writing. It stops
+// by itself when the queue is empty; Server.Shutdown waits for it.
+func (c *Socket) startWriteLoop() {
+	c.srv.flush.writers.Add(1)
+	c.srv.wg.Go(c.writeLoop)
+}
+
+// writeLoop drains the queue to the websocket until the queue is empty, with blocking
+// writes; it is started (see startWriteLoop) when a write without blocking could not do
+// (a flusher round or an inline write that did not finish, a connection without
+// CanTryWrite, a close). Each round encodes all queued packets as consecutive frames into
+// one buffer and writes it at once. After the socket closed it ends the connection (close
+// handshake when wsGraceful).
 func (c *Socket) writeLoop() {
 	first := true // the first round also finishes an inline write's rest
 	for {
@@ -106,11 +114,84 @@ func (c *Socket) writeBatch(conn *wsserver.Conn, batch []queued, pending []byte,
 	if err != nil {
 		return err
 	}
+	c.countBatch(batch, b64)
+	return nil
+}
+
+// countBatch counts the packets of a batch that was written.
+func (c *Socket) countBatch(batch []queued, b64 bool) {
+	proto := int(c.protocol)
 	for _, q := range batch {
 		n, _ := wsPayloadLen(q.Packet, proto, b64)
 		c.srv.stats.countOut(q.Type, n)
 	}
-	return nil
+}
+
+// flushRound is a flusher's turn at c (see flusher.go): c.writing is set and c was on the
+// flush list. It writes what is queued, as one buffer of frames, without blocking. When
+// that is all and nothing new queued meanwhile, c has no writer again; when more queued,
+// c goes back on the list. Anything else (a write the connection did not take whole, a
+// closed socket, an error) goes to c's own writer goroutine, which may block: the flusher
+// moves on to the next socket.
+func (c *Socket) flushRound() {
+	c.mu.Lock()
+	if c.state == stateClosed {
+		// The writer ends the connection (close handshake or not).
+		c.startWriteLoop()
+		c.mu.Unlock()
+		return
+	}
+	batch := c.takeQueueLocked()
+	pending := c.wsPending
+	c.wsPending = nil
+	conn, b64 := c.ws, c.wsB64
+	c.mu.Unlock()
+
+	proto := int(c.protocol)
+	bp := getFrameBuf()
+	buf := append((*bp)[:0], pending...)
+	for _, q := range batch {
+		buf, _ = appendWSFrame(conn, buf, q.Packet, proto, b64, !q.noCompress)
+	}
+	ok, flushed, err := true, true, error(nil)
+	if len(buf) > 0 {
+		ok, flushed, err = conn.TryWrite(buf)
+	}
+	switch {
+	case errors.Is(err, wsserver.ErrCloseSent):
+		// The connection is closing; its reader ends the socket with the right reason and
+		// what is queued is dropped, as writeLoop does.
+		ok, flushed, err = true, true, nil
+	case err == nil:
+		// Taken by the connection (written, or kept by it, or kept in wsPending below):
+		// counted now, as sendInline does; pending was counted when it was queued.
+		c.countBatch(batch, b64)
+	}
+	if err != nil {
+		putFrameBuf(bp, buf)
+		// c.writing stays set: the writer goroutine closes the socket off the flusher
+		// (OnClose is user code), then ends the connection.
+		c.srv.flush.writers.Add(1)
+		c.srv.wg.Go(func() {
+			c.closeWith(ReasonTransportError, fmt.Errorf("engineio: websocket write to %s: %w", c.id, err), closeNow)
+			c.writeLoop()
+		})
+		return
+	}
+	c.mu.Lock()
+	if !ok {
+		c.wsPending = bytes.Clone(buf)
+	}
+	putFrameBuf(bp, buf)
+	switch {
+	case !ok || !flushed || c.state == stateClosed:
+		c.startWriteLoop()
+	case len(c.queue) > 0:
+		c.srv.pushFlush(c)
+	default:
+		c.writing = false
+	}
+	c.mu.Unlock()
 }
 
 // sendInline writes msgs on the sender's goroutine without blocking; the caller set
@@ -152,8 +233,7 @@ func (c *Socket) sendInline(conn *wsserver.Conn, msgs []Message, b64, compress b
 	}
 	putFrameBuf(bp, buf)
 	if !ok || !flushed || len(c.queue) > 0 || c.state == stateClosed {
-		// Stopped by itself when the queue is empty; Server.Shutdown waits for it.
-		c.srv.wg.Go(c.writeLoop)
+		c.startWriteLoop()
 	} else {
 		c.writing = false
 	}

@@ -76,23 +76,65 @@ func (d *JSONDecoder) Decode(f Frame) (*Packet, error) {
 		d.Reset()
 		return nil, err
 	}
-	p, n, err := d.decodeText(f.Data)
+	c := &decoded{}
+	n, err := d.decodeText(f.Data, &c.Packet)
 	if err != nil {
 		return nil, err
 	}
 	if n > 0 {
-		d.binaryOf = p.Type + 3 // Event -> BinaryEvent, Ack -> BinaryAck
-		d.pending, d.want, d.bytes = p, n, 0
+		d.wait(c, n)
 		return nil, nil
 	}
-	return p, nil
+	return &c.Packet, nil
 }
 
-// decodeText decodes one text frame the way socket.io-parser's decodeString reads
-// it, and returns the number of attachments that must follow.
-func (d *JSONDecoder) decodeText(b []byte) (*Packet, int, error) {
-	c := &decoded{Packet: Packet{Namespace: "/"}}
-	p := &c.Packet
+// DecodeInto is Decode for a caller that is done with the packet before it feeds the
+// next frame: a complete packet is written into *p instead of a new Packet, which saves
+// an allocation per text packet; the decoder does not keep p. ok reports whether *p
+// holds a packet: it is false (with *p zeroed) while the attachments of a binary packet
+// are expected, and on error. Data and Attachments alias the frames as with Decode.
+func (d *JSONDecoder) DecodeInto(f Frame, p *Packet) (ok bool, err error) {
+	if f.Binary || d.pending != nil {
+		q, err := d.Decode(f)
+		if q == nil {
+			*p = Packet{}
+			return false, err
+		}
+		*p = *q
+		return true, nil
+	}
+	*p = Packet{}
+	n, err := d.decodeText(f.Data, p)
+	if err != nil {
+		*p = Packet{}
+		return false, err
+	}
+	if n > 0 {
+		// The packet waits in the decoder: it needs a home of its own.
+		c := &decoded{Packet: *p}
+		*p = Packet{}
+		d.wait(c, n)
+		return false, nil
+	}
+	return true, nil
+}
+
+// wait holds c, a binary packet whose n attachments must follow.
+func (d *JSONDecoder) wait(c *decoded, n int) {
+	if n == 1 {
+		c.Attachments = c.one[:0:1]
+	} else {
+		c.Attachments = make([][]byte, 0, n)
+	}
+	d.binaryOf = c.Type + 3 // Event -> BinaryEvent, Ack -> BinaryAck
+	d.pending, d.want, d.bytes = &c.Packet, n, 0
+}
+
+// decodeText decodes one text frame into p (zero on entry) the way socket.io-parser's
+// decodeString reads it, and returns the number of attachments that must follow (p's
+// Attachments are left to the caller). p does not escape: DecodeInto's caller owns it.
+func (d *JSONDecoder) decodeText(b []byte, p *Packet) (int, error) {
+	p.Namespace = "/"
 	i := 0
 	// Type: Number(str.charAt(0)). An empty frame or a whitespace character is 0.
 	switch {
@@ -106,7 +148,7 @@ func (d *JSONDecoder) decodeText(b []byte) (*Packet, int, error) {
 			p.Type = Connect
 			i = n
 		} else {
-			return nil, 0, fmt.Errorf("%w: the packet starts with %q, want a digit 0-6", ErrUnknownType, firstChar(b))
+			return 0, fmt.Errorf("%w: the packet starts with %q, want a digit 0-6", ErrUnknownType, firstChar(b))
 		}
 	}
 	binary := p.Type == BinaryEvent || p.Type == BinaryAck
@@ -116,17 +158,17 @@ func (d *JSONDecoder) decodeText(b []byte) (*Packet, int, error) {
 		// Attachment count: everything up to the first '-', read with Number().
 		j := indexByte(b[i:], '-')
 		if j < 0 {
-			return nil, 0, fmt.Errorf("%w: %s header has no '-' after the attachment count", ErrInvalidAttachments, wire)
+			return 0, fmt.Errorf("%w: %s header has no '-' after the attachment count", ErrInvalidAttachments, wire)
 		}
 		count := b[i : i+j]
 		v, ok := jsNumber(count)
 		switch {
 		case !ok || math.IsInf(v, 0) || v != math.Trunc(v) || v < 1:
-			return nil, 0, fmt.Errorf("%w: %s attachment count %q is not an integer >= 1", ErrInvalidAttachments, wire, count)
+			return 0, fmt.Errorf("%w: %s attachment count %q is not an integer >= 1", ErrInvalidAttachments, wire, count)
 		case d.opts.MaxAttachments < 0:
-			return nil, 0, fmt.Errorf("%w: %s with %q attachments, but binary packets are disabled (MaxAttachments < 0)", ErrTooManyAttachments, wire, count)
+			return 0, fmt.Errorf("%w: %s with %q attachments, but binary packets are disabled (MaxAttachments < 0)", ErrTooManyAttachments, wire, count)
 		case v > float64(d.opts.MaxAttachments):
-			return nil, 0, fmt.Errorf("%w: %s announces %q attachments, more than MaxAttachments (%d)", ErrTooManyAttachments, wire, count, d.opts.MaxAttachments)
+			return 0, fmt.Errorf("%w: %s announces %q attachments, more than MaxAttachments (%d)", ErrTooManyAttachments, wire, count, d.opts.MaxAttachments)
 		}
 		n = int(v)
 		i += j + 1
@@ -161,7 +203,7 @@ func (d *JSONDecoder) decodeText(b []byte) (*Packet, int, error) {
 		if i > start {
 			id, err := parseAckID(b[start:i])
 			if err != nil {
-				return nil, 0, err
+				return 0, err
 			}
 			p.ID, p.HasID = id, true
 		}
@@ -180,34 +222,26 @@ func (d *JSONDecoder) decodeText(b []byte) (*Packet, int, error) {
 			if c := payload[0]; c != '{' && c != '[' && c != '"' && c != 't' && c != 'f' && c != 'n' && c != '-' && !isDigit(c) {
 				hint = `; the header is <type>[<attachments>-][<namespace>,][<ack id>] and a namespace starts with "/"`
 			}
-			return nil, 0, fmt.Errorf("%w (in the %s payload%s)", err, wire, hint)
+			return 0, fmt.Errorf("%w (in the %s payload%s)", err, wire, hint)
 		}
 		payload = trimRightWS(payload)
 		if err := checkPayload(d.opts.Revision, wire, payload); err != nil {
-			return nil, 0, err
+			return 0, err
 		}
 		if bad {
-			return nil, 0, fmt.Errorf("%w: %s with %d attachments has the placeholder %s; num must be an integer in [0, %d)", ErrInvalidPlaceholder, wire, n, s.bad, n)
+			return 0, fmt.Errorf("%w: %s with %d attachments has the placeholder %s; num must be an integer in [0, %d)", ErrInvalidPlaceholder, wire, n, s.bad, n)
 		}
-		c.raw = json.RawMessage(payload)
-		c.Data = boxRaw(&c.raw)
+		raw := json.RawMessage(payload)
+		p.Data = boxRaw(&raw)
 	}
-	switch {
-	case n == 1:
-		c.Attachments = c.one[:0:1]
-	case n > 1:
-		c.Attachments = make([][]byte, 0, n)
-	}
-	return &c.Packet, n, nil
+	return n, nil
 }
 
-// decoded holds a decoded packet with the backing array of a single attachment and
-// the json.RawMessage its Data points at (boxRaw): one allocation for the common
-// packet.
+// decoded holds a decoded packet with the backing array of a single attachment: one
+// allocation for the common packet (and one for boxing its Data, see boxRaw).
 type decoded struct {
 	Packet
 	one [1][]byte
-	raw json.RawMessage
 }
 
 // parseAckID reads an ack id run (digits and JavaScript whitespace) as Number() does.

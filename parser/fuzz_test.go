@@ -102,9 +102,11 @@ func FuzzDecodeFrames(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, v4 bool) {
 		p := fuzzParser(v4)
 		d := p.NewDecoder()
+		into := p.NewJSONDecoder() // fed the same frames through DecodeInto
 		pending := 0
 		for _, fr := range splitFrames(data) {
 			pkt, err := d.Decode(fr)
+			checkDecodeInto(t, into, fr, pkt, err)
 			if err != nil {
 				if pkt != nil || d.Pending() {
 					t.Fatalf("error %v with a packet or a pending packet", err)

@@ -13,8 +13,8 @@ import (
 // points into.
 func TestBoxRaw(t *testing.T) {
 	c := &decoded{}
-	c.raw = json.RawMessage(`["chat",{"a":1}]`)
-	c.Data = boxRaw(&c.raw)
+	raw := json.RawMessage(`["chat",{"a":1}]`)
+	c.Data = boxRaw(&raw)
 	pkt := &c.Packet
 	c = nil
 	runtime.GC()

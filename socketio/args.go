@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 
 	"github.com/gosockio/gosockio/parser"
 )
@@ -21,10 +20,18 @@ type Args struct {
 
 // parseArgs splits a JSON array payload into Args.
 func parseArgs(data any, attachments [][]byte) (Args, error) {
+	a, _, err := parseEventArgs(data, attachments, false)
+	return a, err
+}
+
+// parseEventArgs is parseArgs for a received EVENT: when withAck (the event has an ack
+// id) it also returns a zero eventAck, allocated together with the arguments' backing
+// array when they are few (see splitArgs).
+func parseEventArgs(data any, attachments [][]byte, withAck bool) (Args, *eventAck, error) {
 	var b []byte
 	switch d := data.(type) {
 	case nil:
-		return Args{attachments: attachments}, nil
+		return Args{attachments: attachments}, newEventAck(withAck), nil
 	case json.RawMessage:
 		b = d
 	case []byte:
@@ -32,22 +39,63 @@ func parseArgs(data any, attachments [][]byte) (Args, error) {
 	default: // a decoded value from a cluster adapter or a custom parser
 		var err error
 		if b, err = json.Marshal(d); err != nil {
-			return Args{}, err
+			return Args{}, nil, err
 		}
 	}
-	// The elements are sub-slices of b, which the caller owns (engineio.Socket.OnMessage
-	// hands Message.Data over); splitting is several times cheaper than json.Unmarshal.
-	var buf [8]json.RawMessage
-	raw, err := parser.AppendArray(buf[:0], b)
-	raw = slices.Clone(raw) // one allocation of the exact size
+	raw, ack, err := splitArgs(b, withAck)
 	if err != nil {
 		// What encoding/json accepts besides an array ("null") keeps its meaning.
-		raw = nil
-		if err := json.Unmarshal(b, &raw); err != nil {
-			return Args{}, fmt.Errorf("payload is not a JSON array: %w", err)
+		var v []json.RawMessage
+		if err := json.Unmarshal(b, &v); err != nil {
+			return Args{}, nil, fmt.Errorf("payload is not a JSON array: %w", err)
 		}
+		raw, ack = v, newEventAck(withAck)
 	}
-	return Args{raw: raw, attachments: attachments}, nil
+	return Args{raw: raw, attachments: attachments}, ack, nil
+}
+
+func newEventAck(withAck bool) *eventAck {
+	if !withAck {
+		return nil
+	}
+	return new(eventAck)
+}
+
+// splitArgs splits the JSON array b into its elements, sub-slices of b, which the caller
+// owns (engineio.Socket.OnMessage hands Message.Data over); splitting is several times
+// cheaper than json.Unmarshal. The elements are collected in a stack array first (kept
+// apart from parseEventArgs's fallback, whose json.Unmarshal would move it to the heap),
+// then copied to a backing array of the exact size: one allocation, which with withAck
+// also holds the returned eventAck when there are at most 4 elements (the usual event).
+// The handler keeps both or neither, mostly: sharing one block costs no memory.
+func splitArgs(b []byte, withAck bool) ([]json.RawMessage, *eventAck, error) {
+	var buf [8]json.RawMessage
+	raw, err := parser.AppendArray(buf[:0], b)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []json.RawMessage
+	var ack *eventAck
+	switch n := len(raw); {
+	case !withAck:
+		out = make([]json.RawMessage, n) // a non-nil empty slice for "[]", as before
+	case n <= 2: // 96 + 48 bytes: a size class
+		x := new(struct {
+			ack eventAck
+			raw [2]json.RawMessage
+		})
+		out, ack = x.raw[:n:n], &x.ack
+	case n <= 4: // 96 + 96 bytes: a size class
+		x := new(struct {
+			ack eventAck
+			raw [4]json.RawMessage
+		})
+		out, ack = x.raw[:n:n], &x.ack
+	default:
+		out, ack = make([]json.RawMessage, n), new(eventAck)
+	}
+	copy(out, raw)
+	return out, ack, nil
 }
 
 // argsFromValues builds Args from Go values (reserved events, server-side emits).

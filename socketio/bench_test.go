@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gosockio/gosockio/engineio"
@@ -63,4 +65,39 @@ func BenchmarkHandleEvent(b *testing.B) {
 	for b.Loop() {
 		c.msg(m)
 	}
+}
+
+// BenchmarkEchoAck is the server side of sioload's echo scenario over a no-op engine
+// connection: decode `420["echo",{...}]`, call the handler, encode the ack. The handler
+// is benchserver's (the arguments passed back as json.RawMessage values).
+func BenchmarkEchoAck(b *testing.B) {
+	c := echoConn(b)
+	m := engineio.Message{Data: []byte(`20["echo",{"p":"` + strings.Repeat("x", 100) + `"}]`)}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.msg(engineio.Message{Data: slices.Clone(m.Data)})
+	}
+}
+
+// echoConn is a no-op engine connection to a server whose sockets acknowledge "echo"
+// with its own arguments, connected to "/".
+func echoConn(tb testing.TB) *nopConn {
+	srv, err := socketio.NewServer(&socketio.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = srv.Close(context.Background()) })
+	srv.OnConnection(func(s *socketio.Socket) {
+		s.On("echo", func(args socketio.Args, ack func(...any)) {
+			vals := make([]any, args.Len())
+			for i := range vals {
+				vals[i] = args.Raw(i)
+			}
+			ack(vals...)
+		})
+	})
+	c := &nopConn{id: "c"}
+	srv.ServeConn(c)
+	c.msg(engineio.Message{Data: []byte("0")})
+	return c
 }

@@ -45,7 +45,10 @@ func (srv *Server) ServeConn(conn EngineConn) {
 		conn: conn,
 		enc:  p.Encoder(),
 		dec:  p.NewDecoder(),
-		log:  srv.log.With("component", "socket.io:client", "sid", conn.ID()),
+		log:  srv.log,
+	}
+	if !discards(srv.log) {
+		c.log = srv.log.With("component", "socket.io:client", "sid", conn.ID())
 	}
 	if !srv.addClient(c) {
 		_ = conn.Close()
@@ -109,6 +112,10 @@ func (c *client) guard(fn func()) {
 
 func (c *client) onMessage(m engineio.Message) {
 	c.guard(func() {
+		if d, ok := c.dec.(*parser.JSONDecoder); ok {
+			c.decodeInto(d, parser.Frame(m))
+			return
+		}
 		p, err := c.dec.Decode(parser.Frame(m))
 		c.watchAttachments()
 		if err != nil {
@@ -119,6 +126,27 @@ func (c *client) onMessage(m engineio.Message) {
 			c.onPacket(p)
 		}
 	})
+}
+
+// decodeInto is onMessage's decoding with the JSON parser's decoder: an EVENT is decoded
+// into a Packet on this goroutine's stack, which the event path does not keep (see
+// client.onEvent), saving an allocation per event. Other packets get a Packet of their
+// own: an ACK reaches callbacks (an adapter's, for a broadcast) that may keep it.
+func (c *client) decodeInto(d *parser.JSONDecoder, f parser.Frame) {
+	var p parser.Packet
+	ok, err := d.DecodeInto(f, &p)
+	c.watchAttachments()
+	switch {
+	case err != nil:
+		c.protocolError(fmt.Errorf("socketio: decode packet: %w", err))
+	case !ok: // attachments expected
+	case p.Type == parser.Event:
+		c.onEvent(&p)
+	default:
+		q := new(parser.Packet)
+		*q = p
+		c.onPacket(q)
+	}
 }
 
 // watchAttachments bounds the wait for a binary packet's attachments: a peer that
@@ -156,14 +184,10 @@ func (c *client) protocolError(err error) {
 }
 
 func (c *client) onPacket(p *parser.Packet) {
-	name, auth, query, err := c.parseNamespace(p)
-	if err != nil {
-		c.protocolError(err)
+	s, name, auth, query, ok := c.route(p)
+	if !ok {
 		return
 	}
-	c.mu.Lock()
-	s := c.socketLocked(name)
-	c.mu.Unlock()
 	switch {
 	case s == nil && p.Type == parser.Connect:
 		// On its own goroutine: see offStack.
@@ -171,8 +195,43 @@ func (c *client) onPacket(p *parser.Packet) {
 	case s != nil && p.Type != parser.Connect && p.Type != parser.ConnectError:
 		s.onPacket(p)
 	default:
-		c.protocolError(fmt.Errorf("socketio: %s packet for namespace %q in invalid state (connect to the namespace first, once)", p.Type, name))
+		c.invalidState(p, name)
 	}
+}
+
+// onEvent is onPacket for an EVENT that must not outlive the call (see decodeInto):
+// apart from onPacket, whose other packets reach callbacks that may keep theirs.
+func (c *client) onEvent(p *parser.Packet) {
+	s, name, _, _, ok := c.route(p)
+	if !ok {
+		return
+	}
+	if s == nil {
+		c.invalidState(p, name)
+		return
+	}
+	s.nsp.srv.stats.eventsIn.Add(1)
+	s.onEvent(p)
+}
+
+// route finds the socket of p's namespace (nil when not connected) and, for a CONNECT,
+// its auth and query; a packet whose namespace cannot be read closes the connection
+// (ok false).
+func (c *client) route(p *parser.Packet) (s *Socket, name string, auth map[string]any, query url.Values, ok bool) {
+	name, auth, query, err := c.parseNamespace(p)
+	if err != nil {
+		c.protocolError(err)
+		return nil, "", nil, nil, false
+	}
+	c.mu.Lock()
+	s = c.socketLocked(name)
+	c.mu.Unlock()
+	return s, name, auth, query, true
+}
+
+// invalidState closes the connection after a packet the namespace's state does not allow.
+func (c *client) invalidState(p *parser.Packet, name string) {
+	c.protocolError(fmt.Errorf("socketio: %s packet for namespace %q in invalid state (connect to the namespace first, once)", p.Type, name))
 }
 
 // parseNamespace returns the namespace name and the auth payload of p: the CONNECT data
@@ -211,9 +270,13 @@ func (c *client) parseNamespace(p *parser.Packet) (string, map[string]any, url.V
 		default:
 			b, _ = json.Marshal(d)
 		}
-		if err := json.Unmarshal(b, &auth); err != nil || auth == nil {
+		// Unmarshal into a copy declared here: taking auth's address would move it to the
+		// heap on every packet, not only on a CONNECT.
+		a := auth
+		if err := json.Unmarshal(b, &a); err != nil || a == nil {
 			return "", nil, nil, fmt.Errorf("socketio: CONNECT to %q: the auth payload must be a JSON object", name)
 		}
+		auth = a
 	}
 	return name, auth, nil, nil
 }

@@ -104,6 +104,17 @@ func mustHandler(fn any) *handler {
 // call invokes the handler with args. ack, when non-nil, sends an acknowledgement; a
 // handler that wants an ack receives a no-op when the sender asked for none.
 func (h *handler) call(event string, args Args, ack func(vals []any)) error {
+	var send func(...any)
+	if ack != nil {
+		send = func(vals ...any) { ack(vals) }
+	}
+	return h.invoke(event, args, send)
+}
+
+// invoke is call with the ack callback in the shape handlers take, so that the event
+// path hands its ack (Event.Ack) to a func(Args, func(...any)) handler as it is, without
+// wrapping it in a new func per event.
+func (h *handler) invoke(event string, args Args, ack func(...any)) error {
 	if err, ok := h.callDirect(args, ack); ok {
 		if err != nil {
 			return fmt.Errorf("socketio: handler for %q: %w", event, err)
@@ -141,7 +152,7 @@ func (h *handler) call(event string, args Args, ack func(vals []any)) error {
 // callDirect calls the handler without reflection when its func type is one of the
 // common shapes taking the arguments as Args; ok is false for the others, which call
 // goes through reflect. Both ways pass the same values.
-func (h *handler) callDirect(args Args, ack func([]any)) (err error, ok bool) {
+func (h *handler) callDirect(args Args, ack func(...any)) (err error, ok bool) {
 	switch f := h.raw.(type) {
 	case func(Args):
 		f(args)
@@ -159,17 +170,20 @@ func (h *handler) callDirect(args Args, ack func([]any)) (err error, ok bool) {
 	return err, true
 }
 
-// directAck is the ack callback handed to a handler called by callDirect: like
-// makeAck's, a no-op when the sender asked for no acknowledgement.
-func directAck(send func([]any)) func(...any) {
+// directAck is the ack callback handed to a handler called by callDirect: send itself,
+// or, like makeAck's, a no-op when the sender asked for no acknowledgement.
+func directAck(send func(...any)) func(...any) {
 	if send == nil {
-		return func(...any) {}
+		return noAck
 	}
-	return func(vals ...any) { send(vals) }
+	return send
 }
 
+// noAck is the ack callback of an event whose sender asked for no acknowledgement.
+func noAck(...any) {}
+
 // makeAck returns a func of type t that passes its arguments to send.
-func makeAck(t reflect.Type, send func(vals []any)) reflect.Value {
+func makeAck(t reflect.Type, send func(...any)) reflect.Value {
 	return reflect.MakeFunc(t, func(in []reflect.Value) []reflect.Value {
 		if send == nil {
 			return nil
@@ -184,7 +198,7 @@ func makeAck(t reflect.Type, send func(vals []any)) reflect.Value {
 			}
 			vals = append(vals, v.Interface())
 		}
-		send(vals)
+		send(vals...)
 		return nil
 	})
 }

@@ -33,7 +33,7 @@ func TestHandlerDirectCall(t *testing.T) {
 				var err error
 				if direct {
 					var ok bool
-					if err, ok = h.callDirect(args, send); !ok {
+					if err, ok = h.callDirect(args, func(vals ...any) { send(vals) }); !ok {
 						t.Fatal("not called directly")
 					}
 				} else {

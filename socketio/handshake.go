@@ -88,3 +88,32 @@ func buildHandshake(conn EngineConn, now time.Time, auth map[string]any, nsQuery
 	}
 	return h
 }
+
+// connectReply is the CONNECT answer's payload, {"sid":...} with ,"pid":... when pid is
+// set (fields in Node's order), written by hand: the parser copies a json.RawMessage
+// after a quick syntax check, where a struct would go through encoding/json's reflection
+// on every connection.
+func connectReply(sid, pid string) json.RawMessage {
+	b := make([]byte, 0, len(`{"sid":"","pid":""}`)+len(sid)+len(pid))
+	b = append(b, `{"sid":`...)
+	b = appendJSONString(b, sid)
+	if pid != "" {
+		b = append(b, `,"pid":`...)
+		b = appendJSONString(b, pid)
+	}
+	return append(b, '}')
+}
+
+// appendJSONString appends s as encoding/json writes it: ids (base64url) as they are,
+// anything else through encoding/json (which also escapes <, > and &).
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			j, _ := json.Marshal(s) // a string always marshals
+			return append(b, j...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}

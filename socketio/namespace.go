@@ -310,7 +310,9 @@ func (n *Namespace) createSocket(c *client, auth map[string]any, query url.Value
 		s.id = newSocketID()
 	}
 	s.hsArgs = newHsArgs(auth, query)
-	s.log = n.srv.opts.Logger.With("component", "socket.io:socket", "nsp", n.name, "sid", s.id)
+	if l := n.srv.opts.Logger; !discards(l) {
+		s.log = l.With("component", "socket.io:socket", "nsp", n.name, "sid", s.id)
+	}
 	return s
 }
 

@@ -401,3 +401,9 @@ func (srv *Server) removeClient(c *client) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// discards reports whether l drops every record: its handler is slog.DiscardHandler, the
+// default logger's without DEBUG. Then the per-connection and per-socket loggers are l
+// itself, not l.With(...), which would copy the logger and its attributes for every
+// connection only to drop them.
+func discards(l *slog.Logger) bool { return l.Handler() == slog.DiscardHandler }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -657,61 +658,111 @@ func (s *Socket) onPacket(p *parser.Packet) {
 }
 
 func (s *Socket) onEvent(p *parser.Packet) {
-	all, err := parseArgs(p.Data, p.Attachments)
+	all, a, err := parseEventArgs(p.Data, p.Attachments, p.HasID)
 	if err != nil || all.Len() == 0 {
 		s.client.protocolError(fmt.Errorf("socketio: EVENT on %q: the payload must be a non-empty array: %v", s.nsp.name, err))
 		return
 	}
-	var name string
-	if r := all.Raw(0); len(r) > 0 && r[0] == '"' {
-		if name, err = parser.EventName(r); err != nil {
-			s.client.protocolError(fmt.Errorf("socketio: EVENT on %q: %w", s.nsp.name, err))
-			return
-		}
-	} else if err := all.Decode(0, &name); err != nil {
-		var num float64
-		if all.Decode(0, &num) != nil {
-			s.client.protocolError(fmt.Errorf("socketio: EVENT on %q: the event name must be a string", s.nsp.name))
-			return
-		}
-		name = string(all.Raw(0))
+	s.mu.Lock()
+	anyIn, mws, hs := s.anyIn, s.mws, s.handlers
+	s.mu.Unlock()
+	name, err := eventName(all, hs)
+	if err != nil {
+		s.client.protocolError(fmt.Errorf("socketio: EVENT on %q: %w", s.nsp.name, err))
+		return
 	}
-	ev := &Event{Name: name, Args: Args{raw: all.raw[1:], attachments: all.attachments}}
-	if p.HasID {
-		var sent atomic.Bool
-		id := p.ID
-		ev.Ack = func(args ...any) {
-			if !sent.CompareAndSwap(false, true) {
+	args := Args{raw: all.raw[1:], attachments: all.attachments}
+	var ack func(...any)
+	if a != nil {
+		a.s, a.p = s, parser.Packet{Type: parser.Ack, ID: p.ID, HasID: true}
+		ack = a.send
+	}
+	for _, l := range anyIn {
+		l.fn(name, args)
+	}
+	if len(mws) > 0 {
+		// The Event escapes to the middlewares: built only when there are some.
+		ev := &Event{Name: name, Args: args, Ack: ack}
+		for _, mw := range mws {
+			if err := mw(ev); err != nil {
+				s.emitReserved("error", err.Error())
 				return
 			}
-			if args == nil {
-				args = []any{}
-			}
-			if err := s.write(&parser.Packet{Type: parser.Ack, ID: id, HasID: true, Data: args}, adapter.DeliverOptions{}); err != nil {
-				s.log.Warn("socket.io: send ack", "sid", s.id, "nsp", s.nsp.name, "err", err)
-			}
 		}
-	}
-	s.mu.Lock()
-	anyIn, mws := s.anyIn, s.mws
-	s.mu.Unlock()
-	for _, l := range anyIn {
-		l.fn(ev.Name, ev.Args)
-	}
-	for _, mw := range mws {
-		if err := mw(ev); err != nil {
-			s.emitReserved("error", err.Error())
-			return
-		}
+		name, args, ack = ev.Name, ev.Args, ev.Ack
 	}
 	if !s.Connected() {
 		return
 	}
-	var ack func([]any)
-	if ev.Ack != nil {
-		ack = func(vals []any) { ev.Ack(vals...) }
+	s.dispatch(name, args, ack)
+}
+
+// errEventNameType is the complaint about an event name that is neither a string nor a
+// number.
+var errEventNameType = errors.New("the event name must be a string")
+
+// eventName returns the event name, the first of all. A plain name (no escapes, ASCII)
+// equal to the event of a handler in hs is that handler's string, so that receiving an
+// event with a handler does not allocate its name.
+func eventName(all Args, hs []eventHandler) (string, error) {
+	r := all.Raw(0)
+	if len(r) > 0 && r[0] == '"' {
+		// r is one valid JSON value (parseEventArgs splits with a scanner), so a string
+		// literal whose body has neither escapes nor multi-byte characters is its body.
+		if len(r) >= 2 && plainASCII(r[1:len(r)-1]) {
+			body := r[1 : len(r)-1]
+			for _, e := range hs {
+				if e.event == string(body) {
+					return e.event, nil
+				}
+			}
+		}
+		return parser.EventName(r)
 	}
-	s.dispatch(ev.Name, ev.Args, ack)
+	var name string
+	if err := all.Decode(0, &name); err != nil {
+		var num float64
+		if all.Decode(0, &num) != nil {
+			return "", errEventNameType
+		}
+		name = string(all.Raw(0))
+	}
+	return name, nil
+}
+
+// plainASCII reports whether b holds only ASCII characters other than the backslash.
+func plainASCII(b []byte) bool {
+	for _, c := range b {
+		if c == '\\' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// eventAck is the acknowledgement callback of one received event (Event.Ack, the
+// handler's ack): only its first call sends. It holds the ACK packet, so that answering
+// costs no allocation besides the ack arguments' and the encoding's.
+type eventAck struct {
+	s    *Socket
+	sent atomic.Bool
+	p    parser.Packet // Type, ID and HasID set
+}
+
+// send writes the ACK packet with args, the first time only.
+func (a *eventAck) send(args ...any) {
+	if !a.sent.CompareAndSwap(false, true) {
+		return
+	}
+	if args == nil {
+		args = []any{}
+	}
+	a.p.Data = args
+	err := a.s.write(&a.p, adapter.DeliverOptions{})
+	a.p.Data = nil // the encoded frames are out; keep no user values alive
+	if err != nil {
+		a.s.log.Warn("socket.io: send ack", "sid", a.s.id, "nsp", a.s.nsp.name, "err", err)
+	}
 }
 
 // eventHandler is one registration of Socket.On. A socket has a few of them, so a list
@@ -724,7 +775,7 @@ type eventHandler struct {
 // dispatch calls the handlers of event. It calls them outside mu on a snapshot of
 // s.handlers, which is why s.handlers is never modified in place: removals replace it with
 // a modified copy, and appends only write past the snapshot's length.
-func (s *Socket) dispatch(event string, args Args, ack func([]any)) {
+func (s *Socket) dispatch(event string, args Args, ack func(...any)) {
 	s.mu.Lock()
 	hs := s.handlers
 	isOnce := func(e eventHandler) bool { return e.h.once && e.event == event }
@@ -736,14 +787,21 @@ func (s *Socket) dispatch(event string, args Args, ack func([]any)) {
 		if e.event != event {
 			continue
 		}
-		if err := e.h.call(event, args, ack); err != nil {
+		if err := e.h.invoke(event, args, ack); err != nil {
 			s.log.Warn("socket.io: event handler", "sid", s.id, "nsp", s.nsp.name, "event", event, "err", err)
 		}
 	}
 }
 
+// emitReserved calls the handlers of a reserved event ("disconnecting", "disconnect",
+// "error"); with none (the usual case) it does not encode vals at all.
 func (s *Socket) emitReserved(event string, vals ...any) {
-	s.dispatch(event, argsFromValues(vals...), nil)
+	s.mu.Lock()
+	listened := slices.ContainsFunc(s.handlers, func(e eventHandler) bool { return e.event == event })
+	s.mu.Unlock()
+	if listened {
+		s.dispatch(event, argsFromValues(vals...), nil)
+	}
 }
 
 // onConnect marks the socket connected, joins its own room and answers CONNECT.
@@ -756,7 +814,7 @@ func (s *Socket) onConnect() {
 	// and replies in one synchronous step).
 	p := &parser.Packet{Type: parser.Connect}
 	if s.client.conn.Protocol() != 3 {
-		p.Data = connectReply{SID: s.id, PID: s.pid}
+		p.Data = connectReply(s.id, s.pid)
 	}
 	if err := s.write(p, adapter.DeliverOptions{}); err != nil {
 		s.log.Error("socket.io: CONNECT reply", "sid", s.id, "err", err)
@@ -810,10 +868,4 @@ func (s *Socket) failAcks() {
 		}
 		pa.fn(nil, ErrDisconnected)
 	}
-}
-
-// connectReply is the CONNECT answer's payload, fields in Node's order.
-type connectReply struct {
-	SID string `json:"sid"`
-	PID string `json:"pid,omitempty"`
 }

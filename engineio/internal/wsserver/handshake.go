@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -34,22 +35,58 @@ func CheckRequest(r *http.Request) (key string, err error) {
 	if !HeaderHasToken(r.Header, "Upgrade", "websocket") {
 		return "", &HandshakeError{http.StatusUpgradeRequired, `Upgrade header without "websocket"`}
 	}
-	if v := r.Header.Get("Sec-WebSocket-Version"); v != "13" {
+	// The header names are given in canonical form (net/http's "Sec-Websocket-Key"):
+	// Header.Get would canonicalize "Sec-WebSocket-Key" into a new string on every request.
+	if v := headerValue(r.Header, "Sec-Websocket-Version"); v != "13" {
 		return "", &HandshakeError{http.StatusBadRequest, fmt.Sprintf("Sec-WebSocket-Version %q, want 13", v)}
 	}
-	key = strings.TrimSpace(r.Header.Get("Sec-WebSocket-Key"))
-	if b, err := base64.StdEncoding.DecodeString(key); err != nil || len(b) != 16 {
+	key = strings.TrimSpace(headerValue(r.Header, "Sec-Websocket-Key"))
+	if !validKey(key) {
 		return "", &HandshakeError{http.StatusBadRequest, fmt.Sprintf("Sec-WebSocket-Key %q is not 16 bytes in base64", key)}
 	}
 	return key, nil
 }
 
+// headerValue is h.Get(key) for a key already in canonical form.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// validKey reports whether key is 16 bytes in padded base64 (24 characters), decoding
+// into a stack array rather than a new slice.
+func validKey(key string) bool {
+	if len(key) != 24 {
+		return false
+	}
+	var b [18]byte
+	n, err := base64.StdEncoding.Decode(b[:], []byte(key))
+	return err == nil && n == 16
+}
+
 // AcceptKey returns the Sec-WebSocket-Accept value for key.
 func AcceptKey(key string) string {
-	h := sha1.New()
-	h.Write([]byte(key))
-	h.Write([]byte("258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
-	return base64.StdEncoding.EncodeToString(h.Sum(nil))
+	return string(appendAcceptKey(nil, key))
+}
+
+// wsGUID is the GUID RFC 6455 appends to Sec-WebSocket-Key before hashing.
+const wsGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+// appendAcceptKey appends the Sec-WebSocket-Accept value for key to dst without
+// allocating (the hash input and digest stay on the stack).
+func appendAcceptKey(dst []byte, key string) []byte {
+	var in [64 + len(wsGUID)]byte
+	var sum [sha1.Size]byte
+	if len(key) <= 64 {
+		n := copy(in[:], key)
+		n += copy(in[n:], wsGUID)
+		sum = sha1.Sum(in[:n])
+	} else { // CheckRequest allows 24 characters only; this is for other callers
+		sum = sha1.Sum([]byte(key + wsGUID))
+	}
+	return base64.StdEncoding.AppendEncode(dst, sum[:])
 }
 
 // HeaderHasToken reports whether one of h's key fields lists token (comma separated,
@@ -70,6 +107,17 @@ func HeaderHasToken(h http.Header, key, token string) bool {
 // the headers already set on w.Header() (cookies, CORS) and returns the websocket. Bytes
 // the client sent after the request are kept; net/http's buffers are dropped.
 func Accept(w http.ResponseWriter, r *http.Request, opts Options) (*Conn, error) {
+	return AcceptWith(w, r, opts, nil)
+}
+
+// AcceptWith is Accept that also sends the server's first frames with the 101 response:
+// first (when not nil) is called with the new Conn and the response bytes, before
+// anything is written, and returns them with whole frames appended (AppendHeader and a
+// payload, or Conn.AppendMessage). Response and frames go out in one write: the peer
+// reads the same bytes, and the server saves a write, and the wakeup of a peer waiting
+// for the frame, per connection. first runs before the Conn is shared: nobody else uses
+// it yet. When the write fails, the connection is closed and the error returned.
+func AcceptWith(w http.ResponseWriter, r *http.Request, opts Options, first func(c *Conn, resp []byte) []byte) (*Conn, error) {
 	key, err := CheckRequest(r)
 	if err != nil {
 		var he *HandshakeError
@@ -81,6 +129,7 @@ func Accept(w http.ResponseWriter, r *http.Request, opts Options) (*Conn, error)
 		}
 		return nil, err
 	}
+	h := w.Header()
 	nc, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		http.Error(w, "websocket: cannot hijack the connection", http.StatusInternalServerError)
@@ -89,24 +138,23 @@ func Accept(w http.ResponseWriter, r *http.Request, opts Options) (*Conn, error)
 	// net/http's deadlines (ReadTimeout, WriteTimeout) are for requests, not for a
 	// websocket that lives for hours.
 	_ = nc.SetDeadline(time.Time{})
-	var b bytes.Buffer
-	b.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ")
-	b.WriteString(AcceptKey(key))
-	b.WriteString("\r\n")
+	bp := respBufs.Get().(*[]byte)
+	b := append((*bp)[:0], "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "...)
+	b = appendAcceptKey(b, key)
+	b = append(b, "\r\n"...)
 	deflate := opts.Deflate != nil && negotiateDeflate(r.Header)
 	if deflate {
-		b.WriteString("Sec-WebSocket-Extensions: " + deflateResponse + "\r\n")
+		b = append(b, "Sec-WebSocket-Extensions: "+deflateResponse+"\r\n"...)
 	}
-	h := w.Header()
-	for _, k := range []string{"Upgrade", "Connection", "Sec-Websocket-Accept", "Sec-Websocket-Extensions", "Content-Length", "Content-Type", "Transfer-Encoding"} {
-		h.Del(k)
+	if len(h) > 0 { // headers set by the caller (cookies, CORS); most handshakes have none
+		for _, k := range []string{"Upgrade", "Connection", "Sec-Websocket-Accept", "Sec-Websocket-Extensions", "Content-Length", "Content-Type", "Transfer-Encoding"} {
+			h.Del(k)
+		}
+		hb := bytes.NewBuffer(b)
+		_ = h.Write(hb)
+		b = hb.Bytes()
 	}
-	_ = h.Write(&b)
-	b.WriteString("\r\n")
-	if _, err := nc.Write(b.Bytes()); err != nil {
-		_ = nc.Close()
-		return nil, fmt.Errorf("wsserver: write handshake response: %w", err)
-	}
+	b = append(b, "\r\n"...)
 	var early []byte
 	if n := brw.Reader.Buffered(); n > 0 {
 		early, _ = brw.Reader.Peek(n)
@@ -115,5 +163,26 @@ func Accept(w http.ResponseWriter, r *http.Request, opts Options) (*Conn, error)
 	if deflate {
 		c.deflate, c.threshold = true, opts.Deflate.Threshold
 	}
+	if first != nil {
+		b = first(c, b)
+	}
+	_, err = nc.Write(b)
+	putRespBuf(bp, b)
+	if err != nil {
+		_ = nc.Close()
+		c.release()
+		return nil, fmt.Errorf("wsserver: write handshake response: %w", err)
+	}
 	return c, nil
+}
+
+// respBufs holds the buffers the 101 response (and the first frames) are built in.
+var respBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+func putRespBuf(bp *[]byte, b []byte) {
+	if cap(b) > 4096 { // a large first frame: let it go rather than keep it pooled
+		return
+	}
+	*bp = b[:0]
+	respBufs.Put(bp)
 }
