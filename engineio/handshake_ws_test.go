@@ -6,12 +6,15 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gosockio/gosockio/engineio/internal/wsserver"
 )
 
 // dialOpen opens a websocket session with a raw TCP client and returns the open packet's
@@ -83,25 +86,42 @@ func TestWebSocketOpenPacketBeforeOnConnection(t *testing.T) {
 	}
 }
 
-// The first reader of a websocket session runs on the goroutine that served the
-// handshake (its stack has grown already), not on a new one.
+// The first message of a websocket session is read on the goroutine that served the
+// handshake (its stack has grown already), not on a new one; then the reader moves to a
+// goroutine of its own and the handler returns.
 func TestWebSocketFirstReaderOnHandlerGoroutine(t *testing.T) {
+	// No parking during the test: the handler's return below comes from the handoff.
+	defer wsserver.SetParkAfter(time.Hour)()
 	srv, _ := NewServer(nil)
-	stacks := make(chan string, 1)
+	stacks := make(chan string, 2)
 	srv.OnConnection(func(s *Socket) {
 		s.OnMessage(func(Message) {
 			buf := make([]byte, 64<<10)
 			stacks <- string(buf[:runtime.Stack(buf, false)])
 		})
 	})
-	ts := httptest.NewServer(srv)
+	returned := make(chan struct{}, 1)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srv.ServeHTTP(w, r)
+		returned <- struct{}{}
+	}))
 	defer ts.Close()
 	defer srv.Shutdown(context.Background())
 	c, _ := dialOpen(t, strings.TrimPrefix(ts.URL, "http://"))
 	defer c.Close()
 	_, _ = c.Write([]byte{0x81, 0x82, 0, 0, 0, 0, '4', '0'}) // masked text frame "40", key 0
 	if st := <-stacks; !strings.Contains(st, "net/http.(*conn).serve") {
-		t.Fatalf("OnMessage ran on a reader of its own:\n%s", st)
+		t.Fatalf("the first message was read on a reader of its own:\n%s", st)
+	}
+	// Then the handler returns (net/http frees its state) while the websocket stays open.
+	select {
+	case <-returned:
+	case <-time.After(10 * time.Second):
+		t.Fatal("ServeHTTP did not return after the first message")
+	}
+	_, _ = c.Write([]byte{0x81, 0x82, 0, 0, 0, 0, '4', '1'})
+	if st := <-stacks; strings.Contains(st, "net/http.(*conn).serve") {
+		t.Fatalf("the second message was read on the handler's goroutine:\n%s", st)
 	}
 }
 

@@ -33,28 +33,34 @@ func (s *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, id stri
 // its own goroutine, the socket's only reader; it also returns when the websocket parks
 // (see startReader), and the poller starts it again.
 func (c *Socket) readLoop(conn *wsserver.Conn) {
-	for {
-		data, binary, err := conn.ReadMessage()
-		if err == wsserver.ErrParked {
-			return
-		}
-		if err != nil {
-			if isCloseError(err) {
-				c.closeWith(ReasonTransportClose, err, closeNow)
-			} else {
-				c.closeWith(ReasonTransportError, err, closeNow)
-			}
-			return
-		}
-		c.srv.stats.bytesIn.Add(uint64(len(data)))
-		p, err := DecodeFrame(data, binary, int(c.protocol))
-		if err != nil {
-			c.closeWith(ReasonParseError, fmt.Errorf("engineio: websocket frame from %s: %w", c.id, err), closeNow)
-			return
-		}
-		c.srv.stats.packetIn(p.Type)
-		c.onPacket(p)
+	for c.readOne(conn) {
 	}
+}
+
+// readOne reads and handles one message; false means the reader must end (the
+// connection parked, failed or closed).
+func (c *Socket) readOne(conn *wsserver.Conn) bool {
+	data, binary, err := conn.ReadMessage()
+	if err == wsserver.ErrParked {
+		return false
+	}
+	if err != nil {
+		if isCloseError(err) {
+			c.closeWith(ReasonTransportClose, err, closeNow)
+		} else {
+			c.closeWith(ReasonTransportError, err, closeNow)
+		}
+		return false
+	}
+	c.srv.stats.bytesIn.Add(uint64(len(data)))
+	p, err := DecodeFrame(data, binary, int(c.protocol))
+	if err != nil {
+		c.closeWith(ReasonParseError, fmt.Errorf("engineio: websocket frame from %s: %w", c.id, err), closeNow)
+		return false
+	}
+	c.srv.stats.packetIn(p.Type)
+	c.onPacket(p)
+	return true
 }
 
 // startWriteLoop starts the socket's writer goroutine; the caller set c.writing. It stops
