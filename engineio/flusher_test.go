@@ -84,6 +84,9 @@ func TestBroadcastWrittenByFlushers(t *testing.T) {
 	if running > max {
 		t.Errorf("%d flushers running, limit %d", running, max)
 	}
+	// A flusher counts a delivery after its write returns, so the client may read the
+	// last frame before it is counted: wait for the count.
+	waitFor(t, func() bool { return e.srv.Stats().MessagesOut >= 3*n })
 	if st := e.srv.Stats(); st.MessagesOut != 3*n {
 		t.Errorf("Stats.MessagesOut = %d, want %d", st.MessagesOut, 3*n)
 	}
