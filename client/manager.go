@@ -154,6 +154,12 @@ func NewManager(rawURL string, opts *Options) (*Manager, error) {
 // opts' Auth and Query; other fields are the Manager's) and, unless AutoConnect is off,
 // connecting it. A second call for the same namespace returns the same socket.
 // Node: manager.socket(nsp, opts).
+//
+// With AutoConnect the connection starts before Socket returns, on other goroutines: a
+// "connect" or "connect_error" that comes at once (a server on this machine, a refused
+// dial) may be dispatched before listeners set after Socket returns, where Node, which
+// emits on a later tick, would always call them. To be sure to see them, set
+// Options.AutoConnect to false, set the listeners, then call Socket.Connect.
 func (m *Manager) Socket(nsp string, opts *SocketOptions) *Socket {
 	nsp = normalizeNamespace(nsp)
 	m.mu.Lock()

@@ -271,10 +271,13 @@ func TestV2ServerWithV5Client(t *testing.T) {
 				c.deliver("0")
 			}
 		}}
-		m := newFakeManager(t, f, &Options{Reconnection: new(false)})
+		// The fake server answers at once: connect after the listener is set, or the
+		// connect_error could be dispatched before it (see Manager.Socket).
+		m := newFakeManager(t, f, &Options{Reconnection: new(false), AutoConnect: new(false)})
 		s := m.Socket("/", nil)
 		var got error
 		s.OnConnectError(func(err error) { got = err })
+		s.Connect()
 		synctest.Wait()
 		if !errors.Is(got, ErrV2Server) {
 			t.Fatalf("connect_error %v", got)
