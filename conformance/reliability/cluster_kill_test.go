@@ -578,11 +578,15 @@ type clusterClient struct {
 func dialCluster(t *testing.T, name, url string) *clusterClient {
 	t.Helper()
 	c := &clusterClient{name: name, got: map[string][]int{}, ends: map[string]bool{}}
+	// Connected after the listeners are set (AutoConnect off): with AutoConnect a quick
+	// connect could be dispatched before OnConnect below, and the wait for it never ends
+	// (seen as "connected: not after 30s" with no connection, failure or disconnect).
 	sock, err := client.Connect(url, &client.Options{
 		ForceNew:            true,
 		Transports:          []string{"websocket"},
 		ReconnectionDelay:   50 * time.Millisecond,
 		RandomizationFactor: -1,
+		AutoConnect:         new(false),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -614,6 +618,7 @@ func dialCluster(t *testing.T, name, url string) *clusterClient {
 		c.ends[origin] = true
 		c.mu.Unlock()
 	})
+	sock.Connect()
 	return c
 }
 
