@@ -240,25 +240,21 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 	if transport == TransportWebSocket {
 		c.transport = transportWebSocket
 		c.wsB64 = b64
-		if conn, err = s.acceptHandshake(w, r, c); err != nil {
+		var registered bool
+		if conn, registered, err = s.acceptHandshake(w, r, c); err != nil {
 			return
 		}
-		c.ws = conn
+		if !registered {
+			_ = conn.CloseAndWait(wsserver.StatusGoingAway, "server shutting down")
+			return
+		}
 	} else {
 		c.poll = &pollTransport{b64: b64, jsonp: jsonpIdx >= 0, jsonpIdx: jsonpIdx}
-	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		if conn != nil {
-			_ = conn.CloseAndWait(wsserver.StatusGoingAway, "server shutting down")
-		} else {
+		if !s.register(c) {
 			http.Error(w, "engine.io server shutting down", http.StatusServiceUnavailable)
+			return
 		}
-		return
 	}
-	s.clients[id] = c
-	s.mu.Unlock()
 	s.stats.connectionsTotal.Add(1)
 	if s.log.Enabled(context.Background(), slog.LevelDebug) { // else the arguments would be boxed for nothing
 		s.log.Debug("handshake", "component", "engine", "sid", id, "transport", transport, "protocol", protocol)
@@ -304,7 +300,13 @@ func (s *Server) appendFirstPackets(dst []Packet, id string, protocol int, trans
 // Options.InitialPacket) follow it in the same write. As in Node, where the socket sends
 // its open packet before the server emits "connection", they go out before OnConnection
 // runs; what OnConnection sends follows them.
-func (s *Server) acceptHandshake(w http.ResponseWriter, r *http.Request, c *Socket) (*wsserver.Conn, error) {
+//
+// c is registered (s.clients) before the response is written, as Node registers a socket
+// before any of its I/O: a client may use the sid as soon as it has read the open packet.
+// c.mu is held from the registration until the response is written, so that nothing (a
+// Shutdown closing c) writes on the connection before it. registered is false when the
+// server was shut down: the caller closes the connection.
+func (s *Server) acceptHandshake(w http.ResponseWriter, r *http.Request, c *Socket) (conn *wsserver.Conn, registered bool, err error) {
 	s.setCookie(w.Header(), c.id)
 	opts := wsserver.Options{ReadLimit: s.opts.MaxHTTPBufferSize}
 	if d := s.opts.PerMessageDeflate; d != nil {
@@ -313,22 +315,46 @@ func (s *Server) acceptHandshake(w http.ResponseWriter, r *http.Request, c *Sock
 	proto := int(c.protocol)
 	var first [2]Packet
 	packets := first[:0]
-	conn, err := wsserver.AcceptWith(w, r, opts, func(conn *wsserver.Conn, b []byte) []byte {
+	locked := false
+	conn, err = wsserver.AcceptWith(w, r, opts, func(conn *wsserver.Conn, b []byte) []byte {
+		c.mu.Lock()
+		locked = true
+		c.ws = conn
+		if registered = s.register(c); !registered {
+			return b
+		}
 		packets = s.appendFirstPackets(packets, c.id, proto, TransportWebSocket)
 		for _, p := range packets {
 			b, _ = appendWSFrame(conn, b, p, proto, c.wsB64, true)
 		}
 		return b
 	})
+	if locked {
+		c.mu.Unlock()
+	}
 	if err != nil {
+		if registered {
+			s.remove(c)
+		}
 		s.debug("websocket accept failed", "component", "engine:ws", "sid", c.id, "err", err)
-		return nil, err
+		return nil, false, err
 	}
 	for _, p := range packets {
 		n, _ := wsPayloadLen(p, proto, c.wsB64)
 		s.stats.countOut(p.Type, n)
 	}
-	return conn, nil
+	return conn, registered, nil
+}
+
+// register adds c to the open sessions; false once the server is shut down.
+func (s *Server) register(c *Socket) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.clients[c.id] = c
+	return true
 }
 
 // wsPoller returns the poller that idle websockets park in, made on first use; nil where
