@@ -26,15 +26,8 @@ servers="${SERVERS:-raw gosockio node}"
 command -v node >/dev/null || { echo "bench-bcast-cpu.sh: node not found" >&2; exit 1; }
 [ -f "$kit/scripts/bench.sh" ] || { echo "bench-bcast-cpu.sh: no bench kit at $kit (set BENCH_KIT)" >&2; exit 1; }
 
-if [ -n "${BENCH_SCRATCH:-}" ] && [ -d "$BENCH_SCRATCH/bench" ]; then
-	work="$BENCH_SCRATCH/bench"
-else
-	scratch="${BENCH_SCRATCH:-$(mktemp -d)}"
-	mkdir -p "$scratch"
-	cp -r "$kit" "$scratch/"
-	work="$scratch/bench"
-	chmod -R u+w "$work"
-fi
+. "$root/conformance/scripts/kit-scratch.sh"
+kit_scratch
 mkdir -p "$work/bin" "$work/results"
 (cd "$work/sioload" && GOWORK=off go build -o ../bin/sioload .)
 (cd "$work/servers/raw" && GOWORK=off go build -o ../../bin/raw .)

@@ -25,15 +25,8 @@ command -v python3 >/dev/null || { echo "bench-server.sh: python3 not found" >&2
 [ -f "$kit/scripts/bench.sh" ] || { echo "bench-server.sh: no bench kit at $kit (set BENCH_KIT)" >&2; exit 1; }
 
 # 1. scratch copy of the kit (it writes bin/ and results/ beside itself)
-if [ -n "${BENCH_SCRATCH:-}" ] && [ -d "$BENCH_SCRATCH/bench" ]; then
-	work="$BENCH_SCRATCH/bench"
-else
-	scratch="${BENCH_SCRATCH:-$(mktemp -d)}"
-	mkdir -p "$scratch"
-	cp -r "$kit" "$scratch/"
-	work="$scratch/bench"
-	chmod -R u+w "$work"
-fi
+. "$root/conformance/scripts/kit-scratch.sh"
+kit_scratch
 echo "== kit copy: $work" >&2
 
 if [ -z "${BENCH_RESULTS:-}" ]; then
