@@ -12,10 +12,12 @@ import (
 	"github.com/gosockio/gosockio/socketio"
 )
 
-// nopConn is an engine connection that discards what it is sent.
+// nopConn is an engine connection that discards what it is sent and records its
+// callbacks, so that a test can deliver messages (msg) and close it (onClose).
 type nopConn struct {
-	id  string
-	msg func(engineio.Message)
+	id      string
+	msg     func(engineio.Message)
+	onClose func(string, error)
 }
 
 func (c *nopConn) ID() string                                          { return c.id }
@@ -26,7 +28,7 @@ func (c *nopConn) RemoteAddr() string                                  { return 
 func (c *nopConn) Send([]engineio.Message, engineio.SendOptions) error { return nil }
 func (c *nopConn) Close() error                                        { return nil }
 func (c *nopConn) OnMessage(fn func(engineio.Message))                 { c.msg = fn }
-func (c *nopConn) OnClose(func(string, error))                         {}
+func (c *nopConn) OnClose(fn func(string, error))                      { c.onClose = fn }
 
 func benchServer(b *testing.B, n int) *socketio.Server {
 	srv, err := socketio.NewServer(&socketio.Options{Logger: slog.New(slog.DiscardHandler)})

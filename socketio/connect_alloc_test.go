@@ -3,31 +3,12 @@ package socketio_test
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"strconv"
 	"testing"
 
 	"github.com/gosockio/gosockio/engineio"
 	"github.com/gosockio/gosockio/socketio"
 )
-
-// closableConn is an engine connection that records its callbacks, so that the test can
-// deliver messages and close it.
-type closableConn struct {
-	id      string
-	msg     func(engineio.Message)
-	onClose func(string, error)
-}
-
-func (c *closableConn) ID() string                                          { return c.id }
-func (c *closableConn) Request() *http.Request                              { return nil }
-func (c *closableConn) Transport() string                                   { return "websocket" }
-func (c *closableConn) Protocol() int                                       { return 4 }
-func (c *closableConn) RemoteAddr() string                                  { return "" }
-func (c *closableConn) Send([]engineio.Message, engineio.SendOptions) error { return nil }
-func (c *closableConn) Close() error                                        { return nil }
-func (c *closableConn) OnMessage(fn func(engineio.Message))                 { c.msg = fn }
-func (c *closableConn) OnClose(fn func(string, error))                      { c.onClose = fn }
 
 // A connection to "/" (ServeConn, CONNECT, the CONNECT reply, the close) allocates no
 // per-connection loggers when logging is off (the default logger discards: l.With would
@@ -42,7 +23,7 @@ func TestConnectAllocations(t *testing.T) {
 	i := 0
 	connect := func() {
 		i++
-		c := &closableConn{id: "c" + strconv.Itoa(i)}
+		c := &nopConn{id: "c" + strconv.Itoa(i)}
 		srv.ServeConn(c)
 		c.msg(engineio.Message{Data: []byte("0")})
 		c.onClose("transport close", nil)
